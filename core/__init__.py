@@ -1,0 +1,1 @@
+"""Settings and the data contracts shared by every stage (nothing here imports a later stage)."""

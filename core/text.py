@@ -1,0 +1,36 @@
+"""Text normalisation shared by cleaning, verification and evaluation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_SOFT = str.maketrans({"\u00ad": None, "\u200b": None, "\ufeff": None})
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+
+
+def collapse_ws(text: str) -> str:
+    """One space for every run of whitespace: PDF line breaks carry no meaning in a quote."""
+    return _WS.sub(" ", text).strip()
+
+
+def verify_form(text: str) -> str:
+    """The form in which a quote is compared with its page: whitespace-normalised, NFKC.
+
+    Case and punctuation are kept, so a quote that verifies is the page's own wording.
+    """
+    return collapse_ws(unicodedata.normalize("NFKC", text).translate(_SOFT))
+
+
+def loose_form(text: str) -> str:
+    """Lower-case, quotes/dashes unified, hyphen breaks and punctuation dropped.
+
+    For matching *facts* in answers, where "trade-off" and "tradeoff" must agree; never
+    for verifying quotes.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_SOFT).translate(_QUOTES).lower()
+    text = re.sub(r"(\w)-\s*(\w)", r"\1\2", text)
+    return collapse_ws(re.sub(r"[^\w\s]|_", " ", text))

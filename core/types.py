@@ -1,0 +1,135 @@
+"""Contracts between stages.
+
+Frozen dataclasses travel inside the pipeline; the pydantic models at the bottom are the
+public JSON answer schema that other tools read, so their field names are fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One physical page's cleaned text; every offset and quote refers to this text."""
+
+    doc: str
+    page: int  # physical, 1-based
+    label: str  # printed page label
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of a chunk: characters ``[start, end)`` of one page's cleaned text."""
+
+    page: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A section heading found on a page, at an offset into that page's cleaned text."""
+
+    page: int
+    offset: int
+    level: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrievable passage.
+
+    ``text`` is the spans' page texts joined by ``SPAN_JOIN``; when the passage runs over a
+    page break the spans name both pages, and ``break_at`` is where the second page starts
+    inside ``text``. Page numbers come from the spans, i.e. from where the text was read.
+    """
+
+    id: str
+    doc: str
+    text: str
+    spans: tuple[Span, ...]
+    section: str = ""
+    identifiers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    kind: str = "text"  # "text", or "references" for bibliographies and endnotes
+    sentences: tuple[Span, ...] = ()  # sentence / list-item units, each inside one span
+
+    def sentence_text(self, pages: dict[tuple[str, int], Page], i: int) -> str:
+        s = self.sentences[i]
+        return pages[(self.doc, s.page)].text[s.start : s.end]
+
+    SPAN_JOIN = "\n"
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(s.page for s in self.spans))
+
+    @property
+    def page(self) -> int:
+        return self.spans[0].page
+
+    @property
+    def break_at(self) -> int | None:
+        if len(self.spans) < 2:
+            return None
+        return self.spans[0].end - self.spans[0].start + len(self.SPAN_JOIN)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the manifest says of one source document."""
+
+    id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    sha256: str | None = None
+    bytes: int | None = None
+    pages: int | None = None
+    landing: str | None = None
+    alt_urls: tuple[str, ...] = field(default=())
+    aliases: tuple[str, ...] = field(default=())  # how users name it: "AI RMF", "SSDF"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """Ingest's output for one PDF: its pages, headings and chunks."""
+
+    doc: str
+    sha256: str
+    pages: tuple[Page, ...]
+    headings: tuple[Heading, ...]
+    chunks: tuple[Chunk, ...]
+
+
+class Citation(BaseModel):
+    """One numbered source of an answer; shown only when ``verified``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int = Field(description="The marker number used in the answer text, [n].")
+    doc: str
+    title: str
+    page: int = Field(description="Physical page, 1-based.")
+    page_label: str = Field(description="The page number printed on the page.")
+    section: str
+    quote: str = Field(description="The exact sentence(s) used, as on the page.")
+    verified: bool
+    score: float
+
+
+class Answer(BaseModel):
+    """The JSON answer schema (fixed: other tools read it)."""
+
+    id: str | None = None
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float]

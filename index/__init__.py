@@ -1,0 +1,1 @@
+"""Embeddings, Chroma, BM25 and hybrid retrieval. Imports ``core``, ``corpus``, ``ingest``."""

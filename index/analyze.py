@@ -1,0 +1,72 @@
+"""What a question points at besides its topic: documents it names, pages, quoted phrases.
+
+Users write "what does the Playbook say about…", "what's on page 19 of the AI RMF",
+"where does it say 'highly accurate systems can cause harm'". Each of these becomes an
+extra ranking for fusion, so the hint helps without ever hiding other evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.text import loose_form
+
+_PAGE = re.compile(
+    r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b", re.IGNORECASE
+)
+_QUOTED = re.compile(
+    r"[\"“]([^\"“”]{12,400})[\"”]"  # "double" or “curly”
+    r"|(?:^|(?<=[\s(]))[‘']([^‘’']{12,400})[’'](?=[\s?.!,;:)]|$)"  # 'single', not it's
+)
+_PDF_WORDS = re.compile(r"\b(?:pdf|physical)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    docs: tuple[str, ...]  # documents the question names, most specific first
+    pages: tuple[int, ...]  # page numbers it names
+    physical: bool  # "page 59 of the PDF": the number is physical, not printed
+    quotes: tuple[str, ...]  # quoted phrases (three words or more)
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in alias.split()]
+    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.IGNORECASE)
+
+
+class QueryAnalyzer:
+    """Built once per index from document ids, titles and aliases."""
+
+    def __init__(self, names: Mapping[str, Sequence[str]]):
+        pairs = [(alias, doc) for doc, aliases in names.items() for alias in {doc, *aliases} if alias]
+        # Longest alias first, so "AI RMF Playbook" claims its words before "AI RMF" can.
+        pairs.sort(key=lambda p: -len(p[0]))
+        self._aliases = [(_alias_pattern(a), d) for a, d in pairs]
+
+    def docs_named(self, text: str) -> list[str]:
+        found: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
+        for pattern, doc in self._aliases:
+            for m in pattern.finditer(text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), doc))
+        found.sort()
+        return list(dict.fromkeys(d for _, d in found))
+
+    def run(self, text: str) -> Analysis:
+        quotes = tuple(
+            q.strip()
+            for pair in _QUOTED.findall(text)
+            for q in pair
+            if q and len(loose_form(q).split()) >= 3
+        )
+        return Analysis(
+            docs=tuple(self.docs_named(text)),
+            pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
+            physical=bool(_PDF_WORDS.search(text)),
+            quotes=quotes,
+        )

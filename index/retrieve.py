@@ -1,0 +1,227 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion.
+
+Identifiers named in the query ("GOVERN 1.2", "MS-2.5-003") add a third ranking of the
+passages that carry them, so an exact citation lookup is not left to similarity alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.types import Chunk
+from core.text import loose_form
+from index.analyze import Analysis, QueryAnalyzer
+from index.bm25 import BM25Index
+from index.build import SENTENCES, current_dir, has_index
+from index.catalog import Catalog
+from index.embed import Embedder
+from corpus.manifest import load_manifest
+from index.store import DenseStore, make_client
+from ingest.identifiers import find_identifiers, own_identifier
+
+# Fusion constants: set once from the design (dense is the stronger signal on paraphrased
+# questions, BM25 on exact terms), not fitted to individual evaluation questions.
+DENSE_WEIGHT = 0.65
+NAMED_DOC_BONUS = 0.15  # the question names this document
+POINTER_BONUS = 0.5  # the passage carries the identifier / page / phrase the question names
+POINTER_DEPTH = 10
+REFERENCE_PENALTY = 0.1
+
+
+class NoIndexError(RuntimeError):
+    """There is no index yet: run ``airq ingest``."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused RRF score
+    cosine: float | None = None  # dense similarity to the query, when dense saw it
+    ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank per retriever
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    k: int = 5
+    docs: tuple[str, ...] = ()
+    section: str | None = None  # case-insensitive substring of the section path
+    mode: str = "hybrid"  # hybrid | dense | bm25
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("question: empty; ask something")
+        if self.k < 1 or self.k > 100:
+            raise ValueError(f"k: {self.k} is out of range 1..100")
+        if self.mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"mode: {self.mode!r} is not one of hybrid, dense, bm25")
+
+
+class Retriever:
+    """Loads one index build; ``run(Query)`` returns the best passages, best first."""
+
+    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, pool: int = 50):
+        if not has_index(data_dir):
+            raise NoIndexError(f"{data_dir}: no index yet; run `airq ingest` first")
+        folder = current_dir(data_dir).resolve()
+        self.catalog = Catalog.load(folder)
+        self.embedder = embedder
+        m = self.catalog.manifest
+        url = m["chroma"].get("url")
+        if url and chroma_url and url != chroma_url:
+            raise NoIndexError(f"the index was built on Chroma at {url}, not {chroma_url}; re-ingest")
+        self._client = make_client(folder / "chroma", url)
+        self.dense = DenseStore(self._client, m["chroma"]["collection"])
+        self.sentences = DenseStore(self._client, m["chroma"]["collection"] + SENTENCES)
+        self.bm25 = BM25Index.load(folder / "bm25")
+        self.pool = pool
+        self._by_ident: dict[str, list[str]] = {}
+        self._by_page: dict[tuple[str, int], list[str]] = {}
+        for c in self.catalog.chunks.values():
+            for ident in c.identifiers:
+                self._by_ident.setdefault(ident, []).append(c.id)
+            for p in c.pages:
+                self._by_page.setdefault((c.doc, p), []).append(c.id)
+        self._loose: dict[str, str] = {}
+        aliases = {d.id: d.aliases for d in load_manifest()}
+        self.analyzer = QueryAnalyzer(
+            {doc: (self.catalog.title(doc), *aliases.get(doc, ())) for doc in self.catalog.doc_ids}
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def _allowed(self, q: Query, cid: str) -> bool:
+        c = self.catalog.chunks.get(cid)
+        if c is None:
+            return False
+        if q.docs and c.doc not in q.docs:
+            return False
+        return not (q.section and q.section.lower() not in c.section.lower())
+
+    def identifier_ranking(self, text: str) -> list[str]:
+        """Passages carrying an identifier the query names; those whose section *is* that
+        identifier first."""
+        out: list[str] = []
+        for ident in find_identifiers(text):
+            ids = self._by_ident.get(ident, [])
+            own = [i for i in ids if own_identifier(self.catalog.chunks[i].section) == ident]
+            out += own + [i for i in ids if i not in own]
+        return list(dict.fromkeys(out))
+
+    def page_ranking(self, a: Analysis, docs: Sequence[str]) -> list[str]:
+        """Passages on the pages a question names ("page 19 of the AI RMF"): printed
+        labels first, unless it says the number is the PDF's own."""
+        out: list[str] = []
+        for doc in docs:
+            for n in a.pages:
+                by_label = [
+                    p.page for (d, _), p in self.catalog.pages.items() if d == doc and p.label == str(n)
+                ]
+                order = [n, *by_label] if a.physical else [*by_label, n]
+                for page in order:
+                    out += self._by_page.get((doc, page), [])
+        return list(dict.fromkeys(out))
+
+    def quote_ranking(self, a: Analysis) -> list[str]:
+        """Passages that contain a quoted phrase of the question, then passages on pages
+        that contain it (a phrase can straddle two passages)."""
+        out: list[str] = []
+        for quote in a.quotes:
+            needle = loose_form(quote)
+            for cid, c in self.catalog.chunks.items():
+                if cid not in self._loose:
+                    self._loose[cid] = loose_form(c.text)
+                if needle in self._loose[cid]:
+                    out.append(cid)
+            for (doc, page), p in self.catalog.pages.items():
+                if needle in loose_form(p.text):
+                    out += self._by_page.get((doc, page), [])
+            if not out:  # quoted from memory: the closest wording instead
+                out += [cid for cid, _ in self.bm25.search(quote, 10)]
+        return list(dict.fromkeys(out))
+
+    def run(self, q: Query, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Score fusion: a convex mix of normalised dense similarity and BM25, plus bonuses
+        for passages the question points at (named document, identifier, page, quote)."""
+        pool = max(self.pool, q.k * 4) * (3 if q.section else 1)
+        a = self.analyzer.run(q.text)
+        named = [d for d in a.docs if not q.docs or d in q.docs]
+        docs = list(q.docs) or None
+        ranks: dict[str, dict[str, int]] = {}
+        cos: dict[str, float] = {}
+        best_sentence: dict[str, tuple[float, int]] = {}
+        lexical: dict[str, float] = {}
+
+        def keep(name: str, ids: Sequence[str]) -> list[str]:
+            ids = [i for i in ids if self._allowed(q, i)]
+            ranks[name] = {cid: r for r, cid in enumerate(dict.fromkeys(ids), start=1)}
+            return ids
+
+        vec = None
+        if q.mode in ("hybrid", "dense"):
+            vec = query_vector if query_vector is not None else self.embed_query(q.text)
+            hits = self.dense.query(vec, pool, docs=docs)
+            if named and q.mode == "hybrid":
+                hits += self.dense.query(vec, pool, docs=named)
+            cos.update({h.id: h.cosine for h in hits})
+            keep("dense", [h.id for h in sorted(hits, key=lambda h: -h.cosine)])
+            for h in self.sentences.query(vec, pool * 4, docs=docs):
+                cid, _, idx = h.id.rpartition("#")
+                if cid not in best_sentence or h.cosine > best_sentence[cid][0]:
+                    best_sentence[cid] = (h.cosine, int(idx))
+            keep("sentence", sorted(best_sentence, key=lambda c: -best_sentence[c][0]))
+        if q.mode in ("hybrid", "bm25"):
+            lex = self.bm25.search(q.text, pool * 4 if (docs or named) else pool)
+            lexical = dict(lex)
+            ids = keep("bm25", [cid for cid, _ in lex])[:pool]
+            if named and q.mode == "hybrid":
+                ids += [cid for cid, _ in lex if self.catalog.chunks[cid].doc in named][:pool]
+            lexical = {cid: lexical[cid] for cid in ids}
+        bonus: dict[str, float] = {}
+        if q.mode == "hybrid":
+            pointers = {
+                "ident": self.identifier_ranking(q.text),
+                "page": self.page_ranking(a, named or list(q.docs)) if a.pages else [],
+                "quote": self.quote_ranking(a) if a.quotes else [],
+            }
+            for name, ids in pointers.items():
+                for r, cid in enumerate(keep(name, ids)[:POINTER_DEPTH], start=1):
+                    bonus[cid] = bonus.get(cid, 0.0) + POINTER_BONUS / (1 + 0.1 * (r - 1))
+
+        candidates = [
+            c for c in dict.fromkeys([*cos, *best_sentence, *lexical, *bonus]) if self._allowed(q, c)
+        ]
+        if not candidates:
+            return []
+        if vec is not None:
+            missing = [c for c in candidates if c not in cos]
+            cos.update({c: float(v @ vec) for c, v in self.dense.vectors(missing).items()})
+        dense = {c: max(cos.get(c, -1.0), best_sentence.get(c, (-1.0, 0))[0]) for c in candidates}
+        d_lo, d_hi = min(dense.values()), max(dense.values())
+        b_hi = max(lexical.values(), default=0.0) or 1.0
+        alpha = {"hybrid": DENSE_WEIGHT, "dense": 1.0, "bm25": 0.0}[q.mode]
+        scores: dict[str, float] = {}
+        for c in candidates:
+            d = (dense[c] - d_lo) / (d_hi - d_lo) if vec is not None and d_hi > d_lo else 0.0
+            b = lexical.get(c, 0.0) / b_hi
+            s = alpha * d + (1 - alpha) * b + bonus.get(c, 0.0)
+            if q.mode == "hybrid" and self.catalog.chunks[c].doc in named:
+                s += NAMED_DOC_BONUS
+            if self.catalog.chunks[c].kind == "references":
+                s -= REFERENCE_PENALTY  # cited works are evidence of last resort
+            scores[c] = s
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: q.k]
+        return [
+            Hit(
+                chunk=self.catalog.chunks[cid],
+                score=round(s, 6),
+                cosine=dense[cid] if vec is not None else None,
+                ranks={name: r[cid] for name, r in ranks.items() if cid in r},
+            )
+            for cid, s in best
+        ]

@@ -1,0 +1,149 @@
+"""Dense passage store: llama-index's ChromaVectorStore over an embedded or remote Chroma.
+
+Embeddings are always passed in (Chroma's default embedder would try to download a model),
+and telemetry is off. One collection per index build, so a new build never disturbs the
+one that is answering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from core.types import Chunk
+
+_BATCH = 1000
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def make_client(persist_dir: Path | None, url: str | None) -> Any:
+    """A ``PersistentClient`` on ``persist_dir``, or an ``HttpClient`` when ``url`` is set."""
+    import chromadb
+
+    if url:
+        u = urlparse(url)
+        return chromadb.HttpClient(
+            host=u.hostname or "127.0.0.1",
+            port=u.port or (443 if u.scheme == "https" else 8000),
+            ssl=u.scheme == "https",
+            settings=_chroma_settings(),
+        )
+    if persist_dir is None:
+        raise ValueError("an embedded Chroma needs a directory")
+    persist_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(persist_dir), settings=_chroma_settings())
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
+    """Flat, Chroma-compatible metadata; lists become delimited strings."""
+    return {
+        "chunk_id": chunk.id,
+        "doc": chunk.doc,
+        "page": chunk.page,
+        "pages": ",".join(str(p) for p in chunk.pages),
+        "section": chunk.section,
+        "kind": chunk.kind,
+        "section_top": chunk.section.split(" > ")[0] if chunk.section else "",
+        "identifiers": "|" + "|".join(chunk.identifiers) + "|" if chunk.identifiers else "",
+    }
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    id: str
+    cosine: float
+
+
+class DenseStore:
+    """Add passages with their vectors; query by vector with optional document filter."""
+
+    def __init__(self, client: Any, collection: str, create: bool = False):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        if create:
+            col = client.create_collection(
+                collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        else:
+            col = client.get_collection(collection, embedding_function=None)
+        self.collection = col
+        self._store = ChromaVectorStore(chroma_collection=col)
+
+    def add(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, str | int]],
+        vectors: np.ndarray,
+    ) -> None:
+        from llama_index.core.schema import TextNode
+
+        for i in range(0, len(ids), _BATCH):
+            nodes = [
+                TextNode(
+                    id_=ids[j],
+                    text=texts[j],
+                    metadata=metadatas[j],
+                    embedding=vectors[j].tolist(),
+                    excluded_embed_metadata_keys=list(metadatas[j]),
+                    excluded_llm_metadata_keys=list(metadatas[j]),
+                )
+                for j in range(i, min(i + _BATCH, len(ids)))
+            ]
+            self._store.add(nodes)
+
+    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        self.add([c.id for c in chunks], [c.text for c in chunks], [chunk_metadata(c) for c in chunks], vectors)
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id (to score passages that only the lexical ranking found)."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {
+            i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def query(self, vector: np.ndarray, k: int, docs: Sequence[str] | None = None) -> list[DenseHit]:
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        filters = None
+        if docs:
+            filters = MetadataFilters(
+                filters=[MetadataFilter(key="doc", value=list(docs), operator=FilterOperator.IN)]
+            )
+        k = max(1, min(k, self.count()))
+        res = self._store.query(
+            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
+        )
+        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
+        return [
+            DenseHit(node_id, 1.0 + math.log(max(sim, 1e-12)))
+            for node_id, sim in zip(res.ids or [], res.similarities or [], strict=True)
+        ]
+
+
+def drop_collection(client: Any, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # already gone: nothing to clean
+        pass

@@ -1,0 +1,1 @@
+"""PDF → pages → sections → chunks. Imports only ``core`` and ``corpus``."""
