@@ -1,1 +1,1 @@
-"""airq api."""
+"""The outer shell: command line now, HTTP later. Imports every earlier stage."""

@@ -1,1 +1,1 @@
-"""airq eval."""
+"""Datasets, metrics and runners that measure airq. Imports ``core`` … ``qa``."""

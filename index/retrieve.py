@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.types import Chunk
 from core.text import loose_form
+from core.types import Chunk
+from corpus.manifest import load_manifest
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
 from index.build import SENTENCES, current_dir, has_index
 from index.catalog import Catalog
 from index.embed import Embedder
-from corpus.manifest import load_manifest
 from index.store import DenseStore, make_client
 from ingest.identifiers import find_identifiers, own_identifier
 

@@ -66,6 +66,7 @@ def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
     pos = 0
     cur_start: int | None = None
     cur_end = 0
+    after_heading = False
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -76,12 +77,14 @@ def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
                 cur_start = None
             continue
         lead = start + len(line) - len(line.lstrip())
-        if cur_start is not None and (lead in cuts or _BLOCK_START.match(stripped)):
+        if cur_start is not None and (lead in cuts or after_heading or _BLOCK_START.match(stripped)):
             blocks.append((cur_start, cur_end))
             cur_start = None
         if cur_start is None:
             cur_start = lead
         cur_end = end
+        # A heading is a block of its own: "About" must not run into the sentence below it.
+        after_heading = lead in cuts
     if cur_start is not None:
         blocks.append((cur_start, cur_end))
     return blocks

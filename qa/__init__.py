@@ -1,1 +1,1 @@
-"""airq qa."""
+"""Question → answer with verified citations. Imports ``core`` … ``index``."""

@@ -1,0 +1,412 @@
+"""``airq`` command line (Typer + Rich).
+
+Heavy libraries (torch, llama-index, chromadb) are imported inside the commands that need
+them, so ``airq --help`` and ``airq corpus list`` start instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="airq",
+    help="Answers from U.S. guidance on AI in critical infrastructure, with verified page citations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+corpus_app = typer.Typer(help="The source documents: state and fetching.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure airq on a question set.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(eval_app, name="eval")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One clear line on stderr, then exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic's message names the variable
+        fail(f"configuration: {exc}".splitlines()[0] + " (check the AIRQ_* environment variables)", 2)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+@corpus_app.command("list")
+def corpus_list(
+    corpus_dir: Annotated[Path | None, typer.Option(help="Folder of <id>.pdf files.")] = None,
+) -> None:
+    """Each document of the manifest and whether a usable file is present."""
+    from corpus.manifest import ManifestError, survey
+
+    folder = corpus_dir or settings().corpus_dir
+    try:
+        states = survey(folder)
+    except ManifestError as exc:
+        fail(str(exc), 2)
+    table = Table(title=f"Corpus in {folder}", show_lines=False)
+    for col in ("id", "state", "pages", "title"):
+        table.add_column(col, overflow="fold")
+    for st in states:
+        colour = {"present": "green", "missing": "yellow"}.get(st.state.value, "red")
+        table.add_row(st.doc.id, f"[{colour}]{st.state.value}[/]", str(st.doc.pages or ""), st.doc.title)
+    out.print(table)
+    usable = sum(s.usable for s in states)
+    out.print(f"{usable} of {len(states)} documents usable.")
+
+
+@corpus_app.command("fetch")
+def corpus_fetch(
+    ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    from_dir: Annotated[
+        Path | None, typer.Option("--from", help="Copy from this folder instead of downloading.")
+    ] = None,
+    corpus_dir: Annotated[Path | None, typer.Option(help="Where the files go.")] = None,
+) -> None:
+    """Download documents from their official URLs (or copy them from a folder), checksummed."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from corpus.fetch import Outcome, fetch
+    from corpus.manifest import ManifestError, load_manifest
+
+    folder = corpus_dir or settings().corpus_dir
+    try:
+        docs = load_manifest()
+    except ManifestError as exc:
+        fail(str(exc), 2)
+    if ids:
+        known = {d.id for d in docs}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            fail(f"unknown document id(s): {', '.join(unknown)}; see `airq corpus list`", 2)
+        docs = [d for d in docs if d.id in ids]
+    if from_dir is not None and not from_dir.is_dir():
+        fail(f"--from {from_dir}: not a folder", 2)
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=err) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(doc_id: str, done: int, total: int | None) -> None:
+            if doc_id not in tasks:
+                tasks[doc_id] = bar.add_task(doc_id, total=total)
+            bar.update(tasks[doc_id], completed=done)
+
+        results = fetch(docs, folder, from_dir=from_dir, progress=progress)
+    for r in results:
+        if r.usable:
+            out.print(f"[green]{r.outcome.value:>15}[/] {r.doc.id}")
+        else:
+            out.print(f"[red]{r.outcome.value:>15}[/] {r.doc.id}: {r.message}", highlight=False)
+            out.print(f"{'':>15}   get it from {r.doc.url}", highlight=False)
+            out.print(f"{'':>15}   then: airq corpus fetch {r.doc.id} --from FOLDER", highlight=False)
+    if not any(r.outcome is not Outcome.FAILED for r in results):
+        fail("no document is usable; fetch at least one (see above)")
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@app.command()
+def ingest(
+    corpus_dir: Annotated[Path | None, typer.Option(help="Folder of PDFs to ingest.")] = None,
+    force: Annotated[bool, typer.Option(help="Re-parse and rebuild even if nothing changed.")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, max=32, help="Parallel parsers.")] = None,
+) -> None:
+    """Parse, clean, chunk, embed and index the PDFs; the previous index answers until done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from index.build import IngestError, sources_from_corpus
+    from index.build import ingest as run_ingest
+    from index.embed import MiniLMEmbedder
+
+    s = settings()
+    folder = corpus_dir or s.corpus_dir
+    if not folder.is_dir():
+        fail(f"{folder}: no such folder; run `airq corpus fetch` or pass --corpus-dir", 2)
+    sources, warnings = sources_from_corpus(folder)
+    for w in warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if not sources:
+        fail(f"{folder}: no PDF to ingest; run `airq corpus fetch` first", 2)
+    with Progress(
+        TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = run_ingest(
+                sources, s.data_dir, MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
+                chroma_url=s.chroma_url, workers=workers or s.ingest_workers, force=force,
+                progress=progress,
+            )
+        except IngestError as exc:
+            fail(str(exc))
+    for f in report.failures:
+        err.print(f"[red]skipped:[/] {f.line()}", highlight=False)
+    for w in report.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if not report.changed:
+        out.print(f"Index {report.build_id} is up to date ({report.chunks} passages); nothing to do.")
+        return
+    t = report.timings_s
+    out.print(
+        f"Index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged, "
+        f"{len(report.removed)} removed; {report.chunks} passages, {report.embedded} new vectors "
+        f"in {t.get('total', 0):.1f}s (parse {t.get('parse_clean_chunk', 0):.1f}s, "
+        f"embed {t.get('embed', 0):.1f}s, write {t.get('write', 0):.1f}s)."
+    )
+    if report.failures:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- ask / cite
+
+
+def _engine() -> Any:
+    from index.retrieve import NoIndexError
+    from qa.service import load_engine
+
+    try:
+        return load_engine(settings())
+    except NoIndexError as exc:
+        fail(str(exc))
+
+
+def _print_answer(a: Any) -> None:
+    style = "yellow" if a.abstained else "bold"
+    out.print(a.answer, style=style, highlight=False)
+    if a.citations:
+        out.print()
+    for c in a.citations:
+        label = f"p. {c.page_label}" if c.page_label else f"PDF p. {c.page}"
+        out.print(f"[bold cyan][{c.n}][/] {c.title} — {label} (PDF page {c.page})", highlight=False)
+        if c.section:
+            out.print(f"    § {c.section}", style="dim", highlight=False)
+        out.print(f"    “{c.quote}”", highlight=False)
+
+
+def _check_docs(engine: Any, docs: list[str]) -> None:
+    unknown = [d for d in docs if d not in engine.retriever.catalog.doc_ids]
+    if unknown:
+        fail(
+            f"--doc {', '.join(unknown)}: not in the index (indexed: {', '.join(engine.retriever.catalog.doc_ids)})",
+            2,
+        )
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="Your question, in your own words.")] = None,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these document ids.")] = None,
+    k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to draw on.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON answer schema.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option(help='JSONL file of {"id", "question"} lines; one JSON answer per line.')
+    ] = None,
+) -> None:
+    """Answer a question with numbered, page-verified quotes."""
+    s = settings()
+    if (question is None) == (batch is None):
+        fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    if question is not None and len(question) > s.max_question_chars:
+        fail(f"question: {len(question)} characters; the limit is {s.max_question_chars}", 2)
+    if batch is not None and not batch.is_file():
+        fail(f"--batch {batch}: no such file", 2)
+    engine = _engine()
+    docs = list(doc or [])
+    _check_docs(engine, docs)
+    if batch is None:
+        assert question is not None
+        try:
+            answer = engine.answerer.run(question, docs=docs, k=k)
+        except ValueError as exc:
+            fail(str(exc), 2)
+        if as_json:
+            sys.stdout.write(json.dumps(answer.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+        else:
+            _print_answer(answer)
+        return
+    bad = 0
+    for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+                raise ValueError("field 'question' must be a non-empty string")
+            if len(row["question"]) > s.max_question_chars:
+                raise ValueError(f"field 'question' is longer than {s.max_question_chars} characters")
+            qid = row.get("id")
+            answer = engine.answerer.run(row["question"], docs=docs, k=k, qid=None if qid is None else str(qid))
+        except json.JSONDecodeError as exc:
+            bad += 1
+            err.print(f"{batch}:{n}: not valid JSON ({exc.msg}); line skipped", highlight=False)
+            continue
+        except ValueError as exc:
+            bad += 1
+            err.print(f"{batch}:{n}: {exc}; line skipped", highlight=False)
+            continue
+        sys.stdout.write(json.dumps(answer.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cite(
+    query: Annotated[str, typer.Argument(help='"GOVERN 1.2", "nist-ai-600-1 p.35" or an exact sentence.')],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 5,
+) -> None:
+    """Look a citation up: an identifier, a page, or a sentence → passage, page and section."""
+    engine = _engine()
+    try:
+        res = engine.citer.run(query, limit=limit)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if as_json:
+        sys.stdout.write(res.model_dump_json() + "\n")
+        return
+    if res.note:
+        out.print(res.note, style="yellow")
+    if not res.matches:
+        fail(f"nothing found for {query!r}")
+    for m in res.matches:
+        out.print(f"[bold cyan]{m.title}[/] — p. {m.page_label} (PDF page {m.page})", highlight=False)
+        if m.section:
+            out.print(f"§ {m.section}", style="dim", highlight=False)
+        out.print(m.text.strip(), highlight=False)
+        out.print()
+
+
+# --------------------------------------------------------------------------- eval
+
+
+@eval_app.command("check-dataset")
+def eval_check(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+) -> None:
+    """Validate a question set: schema, pages exist, every fact on a gold page."""
+    from eval.dataset import DEV, DatasetError, check, load
+
+    path = dataset or DEV
+    try:
+        qs = load(path)
+    except DatasetError as exc:
+        fail(str(exc), 2)
+    engine = _engine()
+    problems = check(qs, {k: p.text for k, p in engine.retriever.catalog.pages.items()})
+    for p in problems:
+        err.print(f"{path}: {p}", highlight=False)
+    kinds: dict[str, int] = {}
+    for q in qs:
+        kinds[q.kind] = kinds.get(q.kind, 0) + 1
+    out.print(f"{len(qs)} questions ({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}); "
+              f"{len(problems)} problem(s).")
+    if problems:
+        raise typer.Exit(1)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    k: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Page hit@1/3/5 and MRR of retrieved passages and of cited pages, per kind."""
+    from rich.progress import Progress
+
+    from eval.dataset import DEV, DatasetError, load
+    from eval.retrieval import evaluate
+
+    try:
+        qs = load(dataset or DEV)
+    except DatasetError as exc:
+        fail(str(exc), 2)
+    engine = _engine()
+    with Progress(console=err) as bar:
+        task = bar.add_task("questions", total=len(qs))
+        summary = evaluate(qs, engine.answerer, k=k, on_step=lambda i: bar.update(task, completed=i))
+    data = {
+        "n": summary.n, "retrieved": summary.retrieved, "cited": summary.cited,
+        "per_kind": summary.per_kind, "quotes_shown": summary.quotes_shown,
+        "quotes_verified": summary.quotes_verified, "abstain_recall": summary.abstain_recall,
+        "false_abstention": summary.false_abstention, "latency_ms_p50": summary.latency_ms_p50,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(title=f"{summary.n} questions")
+    for col in ("view", "n", "hit@1", "hit@3", "hit@5", "MRR"):
+        table.add_column(col)
+    n_ans = sum(1 for r in summary.rows if r.q.answerable)
+    for name, sc in (("retrieved", summary.retrieved), ("cited", summary.cited)):
+        table.add_row(name, str(n_ans), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr")))
+    for kind, sc in summary.per_kind.items():
+        table.add_row(f"  {kind}", str(int(sc["n"])), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr")))
+    out.print(table)
+    out.print(
+        f"quotes verified {summary.quotes_verified}/{summary.quotes_shown}; "
+        f"abstention recall {summary.abstain_recall:.2f}, false abstention {summary.false_abstention:.2f}; "
+        f"p50 latency {summary.latency_ms_p50:.0f} ms"
+    )
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    max_false_abstention: Annotated[float, typer.Option(min=0.0, max=0.5)] = 0.1,
+) -> None:
+    """Fit the abstention threshold on a question set and record it in qa/calibration.json."""
+    from eval.calibrate import fit_threshold, write
+    from eval.dataset import DEV, DatasetError, load
+    from qa.answer import CALIBRATION, AbstainPolicy
+
+    path = dataset or DEV
+    try:
+        qs = load(path)
+    except DatasetError as exc:
+        fail(str(exc), 2)
+    engine = _engine()
+    engine.answerer.policy = AbstainPolicy(float("-inf"))
+    scores = {q.id: engine.answerer.respond(q.question).evidence for q in qs}
+    cal = fit_threshold(
+        [scores[q.id] for q in qs if q.answerable],
+        [scores[q.id] for q in qs if not q.answerable],
+        max_false_abstention,
+    )
+    write(cal, path, CALIBRATION)
+    out.print(
+        f"threshold {cal.threshold:.4f}: abstains on {cal.abstain_recall:.0%} of {cal.n_unanswerable} "
+        f"unanswerable, {cal.false_abstention:.0%} of {cal.n_answerable} answerable; written to {CALIBRATION}"
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The evaluation question format, loaded and checked line by line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.text import loose_form
+
+DEV = Path(__file__).parent / "datasets" / "dev.jsonl"
+ROLES = ("cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector")
+Kind = Literal["fact", "definition", "list", "role", "citation", "unanswerable"]
+
+
+class Gold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc: str
+    pages: list[int] = Field(min_length=1)
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=5)
+    kind: Kind
+    role: str | None = None
+    gold: list[Gold]
+    facts: list[str]
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
+        if self.kind == "unanswerable":
+            if self.gold or self.facts:
+                raise ValueError("an unanswerable question has empty gold and facts")
+        else:
+            if not self.gold:
+                raise ValueError("gold: an answerable question needs at least one gold page")
+            if not 1 <= len(self.facts) <= 4:
+                raise ValueError("facts: give 1 to 4 short phrases")
+        return self
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "unanswerable"
+
+    @property
+    def gold_pages(self) -> set[tuple[str, int]]:
+        return {(g.doc, p) for g in self.gold for p in g.pages}
+
+
+class DatasetError(ValueError):
+    """A line of the dataset is malformed (message names file, line and field)."""
+
+
+def load(path: Path = DEV) -> list[Question]:
+    out: list[Question] = []
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            q = Question.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"]) or "line"
+            raise DatasetError(f"{path}:{n}: field '{loc}': {err['msg']}") from exc
+        if q.id in seen:
+            raise DatasetError(f"{path}:{n}: field 'id': duplicate id {q.id!r}")
+        seen.add(q.id)
+        out.append(q)
+    return out
+
+
+def check(questions: list[Question], pages: Mapping[tuple[str, int], str]) -> list[str]:
+    """Problems against the indexed page texts: unknown pages, facts not on a gold page."""
+    problems = []
+    docs = {d for d, _ in pages}
+    loose = {k: loose_form(v) for k, v in pages.items()}
+    for q in questions:
+        for doc, page in sorted(q.gold_pages):
+            if doc not in docs:
+                problems.append(f"{q.id}: gold doc {doc!r} is not indexed")
+            elif (doc, page) not in pages:
+                problems.append(f"{q.id}: gold page {doc} p.{page} does not exist")
+        for fact in q.facts:
+            f = loose_form(fact)
+            if not any(f in loose.get(gp, "") for gp in q.gold_pages):
+                problems.append(f"{q.id}: fact {fact!r} is on none of its gold pages")
+    return problems

@@ -1,0 +1,229 @@
+"""Extractive answering: the sentences of the best passages that answer the question,
+each quoted verbatim with its page, numbered, and checked against the page before it is shown.
+
+No generative model runs here (none that works offline is fit to answer, see
+OFFLINE-STACK.md), so the answer says only what the documents say.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.text import collapse_ws, verify_form
+from core.types import Answer, Chunk, Citation
+from index.build import MIN_SENTENCE_WORDS, sentence_id
+from index.retrieve import Hit, Query, Retriever
+from ingest.identifiers import find_identifiers, own_identifier
+from qa.evidence import asks_quantity, has_number, unknown_names, vocabulary
+from qa.lexical import overlap, terms
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+
+# Sentence scoring: similarity to the question, plus word overlap, plus the passage's rank.
+LEXICAL_WEIGHT = 0.35
+RANK_WEIGHT = 0.08
+IDENTIFIER_BONUS = 0.2
+QUANTITY_PENALTY = 0.3
+UNKNOWN_NAME_PENALTY = 0.15
+MAX_QUOTES = 4
+QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
+
+
+@dataclass(frozen=True)
+class AbstainPolicy:
+    """Abstain when the best evidence scores below ``threshold``.
+
+    The evidence score is the best candidate sentence's score; the threshold is fitted on
+    the dev set by ``airq eval calibrate`` and stored in ``qa/calibration.json``.
+    """
+
+    threshold: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION) -> AbstainPolicy:
+        if not path.is_file():
+            return cls()
+        return cls(float(json.loads(path.read_text())["threshold"]))
+
+
+@dataclass(frozen=True)
+class Response:
+    answer: Answer
+    evidence: float  # best candidate sentence's score; what abstention compares
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit_rank: int
+    chunk: Chunk
+    index: int  # sentence index in the chunk (first of the run)
+    last: int  # last sentence index included (a lead-in plus its list items)
+    score: float
+    cosine: float
+
+
+def verify(quote: str, page_text: str) -> bool:
+    """A quote is verified when it occurs in its page's cleaned text (whitespace-normalised)."""
+    q = verify_form(quote)
+    return bool(q) and q in verify_form(page_text)
+
+
+class Answerer:
+    """``run(question)`` → ``Answer`` (the fixed JSON schema)."""
+
+    def __init__(self, retriever: Retriever, k: int = 5, policy: AbstainPolicy | None = None):
+        self.retriever = retriever
+        self.k = k
+        self.policy = policy if policy is not None else AbstainPolicy.load()
+        self.catalog = retriever.catalog
+        self.vocab = vocabulary(c.text for c in self.catalog.chunks.values() if c.kind == "text")
+        self.vocab |= vocabulary(self.catalog.title(d) for d in self.catalog.doc_ids)
+
+    def _text(self, chunk: Chunk, first: int, last: int) -> str:
+        a, b = chunk.sentences[first], chunk.sentences[last]
+        return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
+
+    def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+        qterms = set(terms(question))
+        named_ids = set(find_identifiers(question))
+        ids = [
+            sentence_id(h.chunk.id, i)
+            for h in hits
+            for i in range(len(h.chunk.sentences))
+        ]
+        vecs = self.retriever.sentences.vectors(ids)
+        out: list[Candidate] = []
+        for rank, h in enumerate(hits, start=1):
+            c = h.chunk
+            for i, s in enumerate(c.sentences):
+                v = vecs.get(sentence_id(c.id, i))
+                text = self._text(c, i, i)
+                if v is None or len(text.split()) < MIN_SENTENCE_WORDS:
+                    continue
+                last = i
+                # A lead-in ("… include:") is quoted with the items that follow it on its page.
+                while (
+                    collapse_ws(self._text(c, i, last)).endswith(":")
+                    and last + 1 < len(c.sentences)
+                    and c.sentences[last + 1].page == s.page
+                    and last - i < 3
+                ):
+                    last += 1
+                cos = float(v @ qvec)
+                score = cos + LEXICAL_WEIGHT * overlap(qterms, text) + RANK_WEIGHT / rank
+                if own_identifier(c.section) in named_ids:
+                    score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
+                if c.kind == "references":
+                    score -= 0.1
+                out.append(Candidate(rank, c, i, last, score, cos))
+        return sorted(out, key=lambda x: -x.score)
+
+    def select(self, cands: Sequence[Candidate]) -> list[Candidate]:
+        """Best sentence, then up to ``MAX_QUOTES - 1`` more that score close to it, one per
+        passage, never repeating a sentence already quoted."""
+        if not cands:
+            return []
+        best = cands[0].score
+        chosen: list[Candidate] = []
+        used: set[str] = set()
+        seen_text: set[str] = set()
+        for c in cands:
+            if len(chosen) >= MAX_QUOTES or c.score < best - QUOTE_MARGIN:
+                break
+            text = verify_form(self._text(c.chunk, c.index, c.last)).lower()
+            if c.chunk.id in used or text in seen_text:
+                continue
+            chosen.append(c)
+            used.add(c.chunk.id)
+            seen_text.add(text)
+        return chosen
+
+    def evidence(self, question: str, cands: Sequence[Candidate]) -> float:
+        """How well the best candidates answer: the top sentence score, lowered when the
+        question asks for a quantity none of them gives, or names something no passage
+        mentions."""
+        if not cands:
+            return float("-inf")
+        score = cands[0].score
+        top = [self._text(c.chunk, c.index, c.last) for c in cands[:3]]
+        if asks_quantity(question) and not has_number(top, question):
+            score -= QUANTITY_PENALTY
+        score -= UNKNOWN_NAME_PENALTY * min(2, len(unknown_names(question, self.vocab)))
+        return score
+
+    def citation(self, n: int, c: Candidate) -> Citation:
+        s = c.chunk.sentences[c.index]
+        page = self.catalog.pages[(c.chunk.doc, s.page)]
+        quote = collapse_ws(self._text(c.chunk, c.index, c.last))
+        return Citation(
+            n=n,
+            doc=c.chunk.doc,
+            title=self.catalog.title(c.chunk.doc),
+            page=s.page,
+            page_label=page.label,
+            section=c.chunk.section,
+            quote=quote,
+            verified=verify(quote, page.text),
+            score=round(c.score, 4),
+        )
+
+    def run(
+        self, question: str, docs: Sequence[str] = (), k: int | None = None, qid: str | None = None
+    ) -> Answer:
+        return self.respond(question, docs, k, qid).answer
+
+    def respond(
+        self, question: str, docs: Sequence[str] = (), k: int | None = None, qid: str | None = None
+    ) -> Response:
+        """The answer plus what evaluation needs: the evidence score and the retrieved hits."""
+        t0 = time.perf_counter()
+        qvec = self.retriever.embed_query(question)
+        t1 = time.perf_counter()
+        hits = self.retriever.run(Query(question, k=k or self.k, docs=tuple(docs)), qvec)
+        t2 = time.perf_counter()
+        cands = self.candidates(question, qvec, hits)
+        evidence = self.evidence(question, cands)
+        abstained = evidence < self.policy.threshold
+        chosen = self.select(cands) if not abstained else _nearest(cands)
+        cites = [self.citation(n, c) for n, c in enumerate(chosen, start=1)]
+        cites = [c for c in cites if c.verified]  # an unverified quote is never shown
+        cites = [c.model_copy(update={"n": n}) for n, c in enumerate(cites, start=1)]
+        t3 = time.perf_counter()
+        if abstained or not cites:
+            text = (
+                "The indexed documents do not appear to answer this question. "
+                "The nearest passages are listed below; they may still help."
+            )
+            abstained = True
+        else:
+            text = " ".join(f"{c.quote} [{c.n}]" for c in cites)
+        ms = lambda a, b: round((b - a) * 1000, 1)  # noqa: E731
+        answer = Answer(
+            id=qid,
+            question=question,
+            answer=text,
+            abstained=abstained,
+            citations=cites,
+            timings_ms={
+                "embed": ms(t0, t1), "retrieve": ms(t1, t2), "compose": ms(t2, t3), "total": ms(t0, t3),
+            },
+        )
+        return Response(answer, evidence, list(hits))
+
+
+def _nearest(cands: Sequence[Candidate], n: int = 3) -> list[Candidate]:
+    """For an abstention: the closest passages, one quote each."""
+    out: list[Candidate] = []
+    for c in cands:
+        if all(c.chunk.id != o.chunk.id for o in out):
+            out.append(c)
+        if len(out) >= n:
+            break
+    return out

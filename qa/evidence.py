@@ -1,0 +1,81 @@
+"""Signals that the documents do not answer a question, beyond weak similarity.
+
+Two kinds of unanswerable question are common and look on-topic to an embedder:
+questions after a quantity the documents never give ("how many hours", "what dollar
+fine"), and questions about something the documents never mention (a state law, another
+standard). Both are checked against the text itself, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_QUANTITY = re.compile(
+    r"\bhow (?:many|much|long|often|soon)\b"
+    r"|\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:dollar|date|year|percentage|percent|number|"
+    r"amount|ratio|deadline|threshold|key length)s?\b"
+    r"|\bby what date\b|\b(?:maximum|minimum)\s+(?:[\w-]+\s+){0,2}?(?:fine|penalty|length|amount|"
+    r"number)s?\b|\bclosing date\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
+    r"thousand|million|percent|half|annual(?:ly)?|daily|weekly|monthly|quarterly|yearly)\b",
+    re.IGNORECASE,
+)
+_SALIENT = re.compile(r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,}[a-z]*s?|[A-Za-z]*\d[\w/-]*)\b")
+_COMMON = frozenset(
+    ["i", "we", "our", "my", "us", "you", "what", "which", "who", "how", "does", "do", "is", "are", "can", "should", "would", "could", "when", "where", "why", "if", "the", "a", "an", "in", "on", "for", "of", "to", "and", "or", "does", "my", "our", "their", "nist", "ai"]
+)
+
+
+def asks_quantity(question: str) -> bool:
+    return bool(_QUANTITY.search(question))
+
+
+_IDENT_NUMBER = re.compile(r"\b[A-Z]{2,}[- .]?\d+(?:[.-]\d+)*\b|\b\d+(?:\.\d+)+\b|^\s*\d{1,2}[.)]\s")
+_UNIT_AFTER = re.compile(
+    r"\bhow (?:many|much)\s+(?:\w+\s+){0,2}?(\w+)|\bwhat (?:dollar|percentage|percent|ratio)\b",
+    re.IGNORECASE,
+)
+
+
+def has_number(texts: Iterable[str], question: str = "") -> bool:
+    """Whether the texts give a quantity: a number that is not an identifier or list marker,
+    near the unit the question asks about ("how many *hours*") when it names one."""
+    m = _UNIT_AFTER.search(question)
+    unit = (m.group(1) or "").lower().rstrip("s") if m and m.lastindex else ""
+    for t in texts:
+        body = _IDENT_NUMBER.sub(" ", t)
+        for n in _NUMBER.finditer(body):
+            if not unit:
+                return True
+            window = body[max(0, n.start() - 40) : n.end() + 40].lower()
+            if unit in window:
+                return True
+    return False
+
+
+def vocabulary(texts: Iterable[str]) -> set[str]:
+    vocab: set[str] = set()
+    for t in texts:
+        vocab.update(w.lower() for w in re.findall(r"[A-Za-z0-9][\w/-]*", t))
+    return vocab
+
+
+def unknown_names(question: str, vocab: set[str]) -> list[str]:
+    """Proper names, acronyms and numbers of the question that no passage contains."""
+    out = []
+    words = question.split()
+    for m in _SALIENT.finditer(question):
+        token = m.group(0)
+        base = re.sub(r"'s$", "", token).lower()
+        if base in _COMMON or len(base) < 2:
+            continue
+        # A capitalised first word is just the start of the sentence.
+        if words and m.start() == 0 and token[0].isupper() and not token.isupper():
+            continue
+        if base not in vocab and base.rstrip("s") not in vocab:
+            out.append(token)
+    return list(dict.fromkeys(out))

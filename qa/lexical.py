@@ -1,0 +1,31 @@
+"""Content words of a question, stemmed, for overlap with candidate sentences."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+# Question and chat filler: words that say how someone asks, not what about.
+STOP = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "else", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "us", "say", "says", "said", "tell", "explain", "mean", "means", "document", "documents", "guidance", "nist", "framework", "per", "anything", "something", "way", "ways", "thing", "things", "one", "need", "needs", "want", "wants", "really", "actually", "exactly", "kind", "sort", "get", "got"]
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    return _stemmer().stemWords([w for w in words if w not in STOP and len(w) > 1])
+
+
+def overlap(question_terms: set[str], text: str) -> float:
+    """Share of the question's content terms present in ``text``."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & set(terms(text))) / len(question_terms)
