@@ -30,7 +30,7 @@ app.add_typer(corpus_app, name="corpus")
 app.add_typer(eval_app, name="eval")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -40,10 +40,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def settings() -> Settings:
+    from pydantic import ValidationError
+
     try:
         return get_settings()
-    except Exception as exc:  # pydantic's message names the variable
-        fail(f"configuration: {exc}".splitlines()[0] + " (check the AIRQ_* environment variables)", 2)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        var = "AIRQ_" + "_".join(str(x) for x in e["loc"]).upper()
+        fail(f"{var}: {e['msg']} (got {e.get('input')!r}); fix or unset it", 2)
 
 
 # --------------------------------------------------------------------------- corpus

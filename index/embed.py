@@ -123,7 +123,11 @@ class EmbeddingCache:
                     f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part
                 ).fetchall()
                 found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
-        todo = [i for i, k in enumerate(keys) if k not in found]
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in found:
+                first.setdefault(k, i)  # the same text twice is embedded once
+        todo = list(first.values())
         if todo:
             fresh = embedder.encode([texts[i] for i in todo])
             with self._lock, self._db:

@@ -29,7 +29,7 @@ DENSE_WEIGHT = 0.65
 NAMED_DOC_BONUS = 0.15  # the question names this document
 POINTER_BONUS = 0.5  # the passage carries the identifier / page / phrase the question names
 POINTER_DEPTH = 10
-REFERENCE_PENALTY = 0.1
+NON_TEXT_PENALTY = 0.1  # references and question lists
 
 
 class NoIndexError(RuntimeError):
@@ -212,8 +212,8 @@ class Retriever:
             s = alpha * d + (1 - alpha) * b + bonus.get(c, 0.0)
             if q.mode == "hybrid" and self.catalog.chunks[c].doc in named:
                 s += NAMED_DOC_BONUS
-            if self.catalog.chunks[c].kind == "references":
-                s -= REFERENCE_PENALTY  # cited works are evidence of last resort
+            if self.catalog.chunks[c].kind != "text":
+                s -= NON_TEXT_PENALTY  # cited works and question lists are not guidance
             scores[c] = s
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: q.k]
         return [

@@ -152,16 +152,18 @@ _REF_SECTION = re.compile(r"\b(references|bibliography|endnotes|works cited|note
 _CITATION_MARK = re.compile(r"\((?:19|20)\d{2}[a-z]?\)|\bet al\.|https?://|\bdoi\b|\bpp\.|\bvol\.", re.I)
 
 
-def passage_kind(section: str, text: str) -> str:
-    """"references" for bibliographies and endnotes: cited works, not guidance.
-
-    Retrieval ranks them lower; they stay searchable for lookups of a source.
+def passage_kind(section: str, text: str, questions: int = 0, units: int = 1) -> str:
+    """"references" for bibliographies and endnotes (cited works), "questions" for lists of
+    questions to ask oneself: neither states guidance, so both rank below plain text;
+    both stay searchable.
     """
     leaf = section.split(" > ")[-1] if section else ""
     marks = len(_CITATION_MARK.findall(text))
     words = max(1, len(text.split()))
     if _REF_SECTION.search(leaf) or marks * 25 >= words:
         return "references"
+    if units and questions * 2 >= units:
+        return "questions"
     return "text"
 
 
@@ -183,8 +185,9 @@ def make_chunk(doc: str, pages: dict[int, Page], units: Sequence[Unit], section:
     own = own_identifier(section)
     sec_ids = [own] if own else []
     ids = list(dict.fromkeys(sec_ids + idents + task_items(own, text)))
+    asked = sum(1 for u in units if pages[u.page].text[u.start : u.end].rstrip().endswith("?"))
     return Chunk(
-        kind=passage_kind(section, text),
+        kind=passage_kind(section, text, asked, len(units)),
         id=chunk_id(doc, spans),
         doc=doc,
         text=text,

@@ -29,6 +29,7 @@ CALIBRATION = Path(__file__).with_name("calibration.json")
 LEXICAL_WEIGHT = 0.35
 RANK_WEIGHT = 0.08
 IDENTIFIER_BONUS = 0.2
+QUESTION_PENALTY = 0.15
 QUANTITY_PENALTY = 0.3
 UNKNOWN_NAME_PENALTY = 0.15
 MAX_QUOTES = 4
@@ -122,6 +123,8 @@ class Answerer:
                     score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
                 if c.kind == "references":
                     score -= 0.1
+                if text.rstrip().endswith("?"):
+                    score -= QUESTION_PENALTY  # a question in the text is not an answer
                 out.append(Candidate(rank, c, i, last, score, cos))
         return sorted(out, key=lambda x: -x.score)
 

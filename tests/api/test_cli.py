@@ -1,0 +1,86 @@
+"""The ``airq`` command end to end, as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_CORPUS
+
+
+def airq(*args: str, data: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    e = {**os.environ, **env}
+    if data is not None:
+        e["AIRQ_DATA_DIR"] = str(data)
+    exe = str(Path(sys.executable).with_name("airq"))
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=e, timeout=600)
+
+
+def test_help_is_fast_and_lists_commands() -> None:
+    r = airq("--help")
+    assert r.returncode == 0
+    for cmd in ("ingest", "ask", "cite", "corpus", "eval"):
+        assert cmd in r.stdout
+
+
+def test_corpus_list_and_fetch_from_folder(tmp_path: Path) -> None:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("no shared corpus")
+    files = tmp_path / "files"
+    r = airq("corpus", "fetch", "nist-ai-800-1-ipd", "--from", str(SHARED_CORPUS), "--corpus-dir", str(files))
+    assert r.returncode == 0, r.stderr
+    assert (files / "nist-ai-800-1-ipd.pdf").is_file()
+    r = airq("corpus", "list", "--corpus-dir", str(files))
+    assert "nist-ai-800-1-ipd" in r.stdout and "present" in r.stdout and "missing" in r.stdout
+    r = airq("corpus", "fetch", "dhs-ai-roles-framework", "--from", str(tmp_path), "--corpus-dir", str(files))
+    assert r.returncode != 0
+    assert "24_1114_dhs_ai-roles-and-responsibilities-framework-508.pdf" in r.stdout
+    assert "--from" in r.stdout
+
+
+def test_bad_input_gets_one_clear_line(tmp_path: Path) -> None:
+    r = airq("ask", "--batch", str(tmp_path / "nope.jsonl"), data=tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = airq("ask", "anything", data=tmp_path / "empty")
+    assert r.returncode == 1 and "run `airq ingest` first" in r.stderr
+    r = airq("corpus", "fetch", "no-such-doc")
+    assert r.returncode == 2 and "unknown document id" in r.stderr
+    r = airq("ingest", "--corpus-dir", str(tmp_path / "missing"), data=tmp_path)
+    assert r.returncode == 2 and "no such folder" in r.stderr
+    r = airq("corpus", "list", AIRQ_CHROMA_URL="localhost:8000")
+    assert r.returncode == 2 and "AIRQ_CHROMA_URL" in r.stderr
+
+
+@pytest.mark.integration
+def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
+    r = airq("ask", "What does the GenAI profile say about confabulation?", "--json", data=real_index)
+    assert r.returncode == 0, r.stderr
+    ans = json.loads(r.stdout)
+    assert set(ans) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    c = ans["citations"][0]
+    assert set(c) == {"n", "doc", "title", "page", "page_label", "section", "quote", "verified", "score"}
+    assert c["verified"] is True and "total" in ans["timings_ms"]
+
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a1", "question": "What is a threat profile?"}\nnot json\n'
+                     '{"id": 7, "question": "What does PW.1.1 require?"}\n{"id": "x"}\n')
+    r = airq("ask", "--batch", str(batch), "--json", data=real_index)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a1", "7"]
+    assert r.returncode == 1
+    assert f"{batch}:2: not valid JSON" in r.stderr and f"{batch}:4: field 'question'" in r.stderr
+
+    r = airq("ask", "red teams", "--doc", "no-such-doc", data=real_index)
+    assert r.returncode == 2 and "--doc no-such-doc" in r.stderr
+
+    r = airq("cite", "GOVERN 1.2", "--json", data=real_index)
+    res = json.loads(r.stdout)
+    assert res["kind"] == "identifier" and res["matches"]
+
+    r = airq("ask", "What is a threat profile?", data=real_index)
+    assert r.returncode == 0 and "[1]" in r.stdout and "PDF page" in r.stdout
