@@ -149,7 +149,10 @@ def ingest(
     if not sources:
         fail(f"{folder}: no PDF to ingest; run `airq corpus fetch` first", 2)
     with Progress(
-        TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=err,
     ) as bar:
         tasks: dict[str, Any] = {}
@@ -161,8 +164,12 @@ def ingest(
 
         try:
             report = run_ingest(
-                sources, s.data_dir, MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
-                chroma_url=s.chroma_url, workers=workers or s.ingest_workers, force=force,
+                sources,
+                s.data_dir,
+                MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
+                chroma_url=s.chroma_url,
+                workers=workers or s.ingest_workers,
+                force=force,
                 progress=progress,
             )
         except IngestError as exc:
@@ -215,7 +222,8 @@ def _check_docs(engine: Any, docs: list[str]) -> None:
     unknown = [d for d in docs if d not in engine.retriever.catalog.doc_ids]
     if unknown:
         fail(
-            f"--doc {', '.join(unknown)}: not in the index (indexed: {', '.join(engine.retriever.catalog.doc_ids)})",
+            f"--doc {', '.join(unknown)}: not in the index "
+            f"(indexed: {', '.join(engine.retriever.catalog.doc_ids)})",
             2,
         )
 
@@ -258,12 +266,18 @@ def ask(
             continue
         try:
             row = json.loads(line)
-            if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+            if (
+                not isinstance(row, dict)
+                or not isinstance(row.get("question"), str)
+                or not row["question"].strip()
+            ):
                 raise ValueError("field 'question' must be a non-empty string")
             if len(row["question"]) > s.max_question_chars:
                 raise ValueError(f"field 'question' is longer than {s.max_question_chars} characters")
             qid = row.get("id")
-            answer = engine.answerer.run(row["question"], docs=docs, k=k, qid=None if qid is None else str(qid))
+            answer = engine.answerer.run(
+                row["question"], docs=docs, k=k, qid=None if qid is None else str(qid)
+            )
         except json.JSONDecodeError as exc:
             bad += 1
             err.print(f"{batch}:{n}: not valid JSON ({exc.msg}); line skipped", highlight=False)
@@ -327,8 +341,10 @@ def eval_check(
     kinds: dict[str, int] = {}
     for q in qs:
         kinds[q.kind] = kinds.get(q.kind, 0) + 1
-    out.print(f"{len(qs)} questions ({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}); "
-              f"{len(problems)} problem(s).")
+    out.print(
+        f"{len(qs)} questions ({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}); "
+        f"{len(problems)} problem(s)."
+    )
     if problems:
         raise typer.Exit(1)
 
@@ -354,10 +370,15 @@ def eval_retrieval(
         task = bar.add_task("questions", total=len(qs))
         summary = evaluate(qs, engine.answerer, k=k, on_step=lambda i: bar.update(task, completed=i))
     data = {
-        "n": summary.n, "retrieved": summary.retrieved, "cited": summary.cited,
-        "per_kind": summary.per_kind, "quotes_shown": summary.quotes_shown,
-        "quotes_verified": summary.quotes_verified, "abstain_recall": summary.abstain_recall,
-        "false_abstention": summary.false_abstention, "latency_ms_p50": summary.latency_ms_p50,
+        "n": summary.n,
+        "retrieved": summary.retrieved,
+        "cited": summary.cited,
+        "per_kind": summary.per_kind,
+        "quotes_shown": summary.quotes_shown,
+        "quotes_verified": summary.quotes_verified,
+        "abstain_recall": summary.abstain_recall,
+        "false_abstention": summary.false_abstention,
+        "latency_ms_p50": summary.latency_ms_p50,
     }
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -369,7 +390,9 @@ def eval_retrieval(
     for name, sc in (("retrieved", summary.retrieved), ("cited", summary.cited)):
         table.add_row(name, str(n_ans), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr")))
     for kind, sc in summary.per_kind.items():
-        table.add_row(f"  {kind}", str(int(sc["n"])), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr")))
+        table.add_row(
+            f"  {kind}", str(int(sc["n"])), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr"))
+        )
     out.print(table)
     out.print(
         f"quotes verified {summary.quotes_verified}/{summary.quotes_shown}; "

@@ -52,9 +52,7 @@ def _atomic_place(src_write: Callable[[Path], str], dest: Path, expected: str | 
     try:
         digest = src_write(tmp)
         if expected and digest != expected:
-            raise ValueError(
-                f"sha256 {digest[:12]}… does not match the manifest's {expected[:12]}…"
-            )
+            raise ValueError(f"sha256 {digest[:12]}… does not match the manifest's {expected[:12]}…")
         os.replace(tmp, dest)
         return digest
     finally:

@@ -9,6 +9,7 @@ ones answered) with false abstentions capped, and is written with its figures to
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ def fit_threshold(
     if not answerable or not unanswerable:
         raise ValueError("calibration needs both answerable and unanswerable questions")
     values = sorted(set(answerable) | set(unanswerable))
-    cuts = [values[0] - 1e-6] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
+    cuts = [values[0] - 1e-6] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
     best: tuple[float, float, Calibration] | None = None
     for t in cuts:
         rec = sum(u < t for u in unanswerable) / len(unanswerable)

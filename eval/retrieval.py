@@ -73,7 +73,9 @@ def evaluate(
         n=len(rows),
         retrieved=_scores([r.retrieved_rank for r in ans]),
         cited=_scores([r.cited_rank for r in ans]),
-        per_kind={k_: _scores([r.retrieved_rank for r in rs]) | {"n": len(rs)} for k_, rs in sorted(kinds.items())},
+        per_kind={
+            k_: _scores([r.retrieved_rank for r in rs]) | {"n": len(rs)} for k_, rs in sorted(kinds.items())
+        },
         quotes_shown=len(cites),
         quotes_verified=sum(c.verified for c in cites),
         abstain_recall=mean([1.0 if r.response.answer.abstained else 0.0 for r in una]),

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 
 from core.text import loose_form
 
-_PAGE = re.compile(
-    r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b", re.IGNORECASE
-)
+_PAGE = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b", re.IGNORECASE)
 _QUOTED = re.compile(
     r"[\"“]([^\"“”]{12,400})[\"”]"  # "double" or “curly”
     r"|(?:^|(?<=[\s(]))[‘']([^‘’']{12,400})[’'](?=[\s?.!,;:)]|$)"  # 'single', not it's
@@ -59,10 +57,7 @@ class QueryAnalyzer:
 
     def run(self, text: str) -> Analysis:
         quotes = tuple(
-            q.strip()
-            for pair in _QUOTED.findall(text)
-            for q in pair
-            if q and len(loose_form(q).split()) >= 3
+            q.strip() for pair in _QUOTED.findall(text) for q in pair if q and len(loose_form(q).split()) >= 3
         )
         return Analysis(
             docs=tuple(self.docs_named(text)),

@@ -125,7 +125,7 @@ def sentence_items(
 ) -> list[tuple[str, str, dict[str, str | int]]]:
     """(id, text, metadata) of every sentence worth a vector: a sentence matches a question
     more sharply than the passage around it, and it is what an answer quotes."""
-    out = []
+    out: list[tuple[str, str, dict[str, str | int]]] = []
     for c in chunks:
         for i, s in enumerate(c.sentences):
             text = collapse_ws(pages[(c.doc, s.page)].text[s.start : s.end])
@@ -166,7 +166,9 @@ def ingest(
     """Bring the index in line with ``sources``; unchanged documents are not parsed again and
     unchanged passages are not embedded again."""
     with _lock(data_dir):
-        return _ingest(sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings)
+        return _ingest(
+            sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings
+        )
 
 
 def _ingest(
@@ -259,7 +261,9 @@ def _ingest(
         store.add_chunks(chunks, vectors[: len(chunks)])
         sstore = DenseStore(client, _collection_name(build_id) + SENTENCES, create=True)
         sstore.add(
-            [i for i, _, _ in sents], [t for _, t, _ in sents], [m for _, _, m in sents],
+            [i for i, _, _ in sents],
+            [t for _, t, _ in sents],
+            [m for _, _, m in sents],
             vectors[len(chunks) :],
         )
         BM25Index.build([c.id for c in chunks], texts).save(build / "bm25")

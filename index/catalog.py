@@ -22,18 +22,28 @@ HEADINGS = "headings.jsonl"
 
 def chunk_to_json(c: Chunk) -> dict[str, Any]:
     return {
-        "id": c.id, "doc": c.doc, "text": c.text, "section": c.section,
+        "id": c.id,
+        "doc": c.doc,
+        "text": c.text,
+        "section": c.section,
         "spans": [[s.page, s.start, s.end] for s in c.spans],
-        "identifiers": list(c.identifiers), "labels": list(c.labels), "kind": c.kind,
+        "identifiers": list(c.identifiers),
+        "labels": list(c.labels),
+        "kind": c.kind,
         "sentences": [[s.page, s.start, s.end] for s in c.sentences],
     }
 
 
 def chunk_from_json(d: dict[str, Any]) -> Chunk:
     return Chunk(
-        id=d["id"], doc=d["doc"], text=d["text"], section=d["section"],
+        id=d["id"],
+        doc=d["doc"],
+        text=d["text"],
+        section=d["section"],
         spans=tuple(Span(*s) for s in d["spans"]),
-        identifiers=tuple(d["identifiers"]), labels=tuple(d["labels"]), kind=d.get("kind", "text"),
+        identifiers=tuple(d["identifiers"]),
+        labels=tuple(d["labels"]),
+        kind=d.get("kind", "text"),
         sentences=tuple(Span(*s) for s in d.get("sentences", [])),
     )
 

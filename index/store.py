@@ -7,6 +7,7 @@ one that is answering.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,10 +88,10 @@ class DenseStore:
         metadatas: Sequence[dict[str, str | int]],
         vectors: np.ndarray,
     ) -> None:
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import BaseNode, TextNode
 
         for i in range(0, len(ids), _BATCH):
-            nodes = [
+            nodes: list[BaseNode] = [
                 TextNode(
                     id_=ids[j],
                     text=texts[j],
@@ -104,7 +105,9 @@ class DenseStore:
             self._store.add(nodes)
 
     def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self.add([c.id for c in chunks], [c.text for c in chunks], [chunk_metadata(c) for c in chunks], vectors)
+        self.add(
+            [c.id for c in chunks], [c.text for c in chunks], [chunk_metadata(c) for c in chunks], vectors
+        )
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by id (to score passages that only the lexical ranking found)."""
@@ -143,7 +146,5 @@ class DenseStore:
 
 
 def drop_collection(client: Any, name: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # already gone: nothing to clean
         client.delete_collection(name)
-    except Exception:  # already gone: nothing to clean
-        pass

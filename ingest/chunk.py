@@ -92,7 +92,7 @@ def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
 
 def _is_abbrev(text: str, dot: int) -> bool:
     m = re.search(r"([A-Za-z][A-Za-z.]{0,6})$", text[:dot])
-    return bool(m) and m.group(1).lower().rstrip(".") in _ABBREV
+    return m is not None and m.group(1).lower().rstrip(".") in _ABBREV
 
 
 def sentence_units(page: Page, cuts: set[int] | None = None) -> list[Unit]:
@@ -136,10 +136,7 @@ def _split_long(unit: Unit, page_text: str, budget: int, count: Callable[[str], 
         lo, hi = i + 1, len(words)
         while lo <= hi:  # largest j whose slice fits
             mid = (lo + hi) // 2
-            if (
-                count(page_text[unit.start + words[i][0] : unit.start + words[mid - 1][1]])
-                <= budget
-            ):
+            if count(page_text[unit.start + words[i][0] : unit.start + words[mid - 1][1]]) <= budget:
                 j, lo = mid, mid + 1
             else:
                 hi = mid - 1
@@ -153,7 +150,7 @@ _CITATION_MARK = re.compile(r"\((?:19|20)\d{2}[a-z]?\)|\bet al\.|https?://|\bdoi
 
 
 def passage_kind(section: str, text: str, questions: int = 0, units: int = 1) -> str:
-    """"references" for bibliographies and endnotes (cited works), "questions" for lists of
+    """ "references" for bibliographies and endnotes (cited works), "questions" for lists of
     questions to ask oneself: neither states guidance, so both rank below plain text;
     both stay searchable.
     """
@@ -217,8 +214,8 @@ def chunk_document(
         raise ValueError(f"max_tokens {max_tokens} exceeds the embedder window {MAX_TOKENS - 2}")
     by_page = {p.page: p for p in pages}
     cuts: dict[int, set[int]] = {}
-    for page, offset in sections.boundaries():
-        cuts.setdefault(page, set()).add(offset)
+    for page_no, offset in sections.boundaries():
+        cuts.setdefault(page_no, set()).add(offset)
     # Units in reading order, grouped by the section in force at their start.
     segments: list[tuple[str, list[Unit]]] = []
     for page in pages:

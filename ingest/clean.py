@@ -7,6 +7,7 @@ refers to the cleaned page text, so a quote can be verified against it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def strip_line_numbers(text: str) -> str:
         seq = [n for n in nums if n is not None]
         if len(seq) < 5 or len(seq) < 0.5 * sum(1 for x in lines if x.strip()):
             continue
-        steps = sum(1 for a, b in zip(seq, seq[1:], strict=False) if b == a + 1)
+        steps = sum(1 for a, b in itertools.pairwise(seq) if b == a + 1)
         if steps < 0.8 * (len(seq) - 1):
             continue
         numbered = [(i, n) for i, n in enumerate(nums) if n is not None]
@@ -215,9 +216,7 @@ def resolve_labels(physical_count: int, printed: list[str | None]) -> list[str |
 
     A stray number in a margin (a table cell, a year) would otherwise become a label.
     """
-    offsets = Counter(
-        i - int(p) for i, p in enumerate(printed, start=1) if p is not None and p.isdigit()
-    )
+    offsets = Counter(i - int(p) for i, p in enumerate(printed, start=1) if p is not None and p.isdigit())
     if not offsets:
         return [p if p and not p.isdigit() else None for p in printed]
     out: list[str | None] = []

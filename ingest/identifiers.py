@@ -26,9 +26,7 @@ def find_identifiers(text: str) -> list[str]:
     found += [(m.start(), _rmf(m)) for m in _RMF.finditer(text)]
     found += [(m.start(), m.group(0).upper()) for m in _GAI.finditer(text)]
     found += [(m.start(), m.group(0)) for m in _SSDF.finditer(text)]
-    found += [
-        (m.start(), f"{m.group(1).capitalize()} {m.group(2)}") for m in _NIST800.finditer(text)
-    ]
+    found += [(m.start(), f"{m.group(1).capitalize()} {m.group(2)}") for m in _NIST800.finditer(text)]
     found.sort()
     return list(dict.fromkeys(x for _, x in found))
 

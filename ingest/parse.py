@@ -33,8 +33,7 @@ def parse_pdf(
     cleaned = clean_document(raw.pages)
     labels = page_labels(len(raw.pages), raw.labels, [c.printed for c in cleaned])
     pages = tuple(
-        Page(doc=doc_id, page=i, label=labels[i - 1], text=c.text)
-        for i, c in enumerate(cleaned, start=1)
+        Page(doc=doc_id, page=i, label=labels[i - 1], text=c.text) for i, c in enumerate(cleaned, start=1)
     )
     headings = tuple(build_headings(raw.outline, pages))
     counter = TokenCounter(model_dir)

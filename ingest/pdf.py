@@ -62,17 +62,14 @@ def read_pdf(path: Path) -> RawDocument:
     except BadPdf:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise BadPdf(
-            f"corrupt or unreadable PDF ({type(exc).__name__}: {exc}); re-download it"
-        ) from exc
+        raise BadPdf(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc}); re-download it") from exc
     if not pages:
         raise BadPdf("the PDF has no pages")
     if sum(len(p.strip()) for p in pages) < 40 * len(pages) * 0.2 + 1:
         raise BadPdf("no text layer (a scan?); run OCR on it first, e.g. ocrmypdf")
     labels: list[str] | None = None
     try:
-        root = reader.trailer["/Root"]
-        if "/PageLabels" in root:
+        if "/PageLabels" in reader.root_object:
             labels = list(reader.page_labels)
     except Exception:
         labels = None

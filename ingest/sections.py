@@ -91,13 +91,8 @@ def detect_headings(pages: Sequence[Page]) -> list[Heading]:
                     num = _number(line)
                     if num is None or line.endswith(_NOT_HEADING_END) or len(line.split()) > 12:
                         break
-                    neighbours = [
-                        lines[content[j]].strip() for j in (k - 1, k + 1) if 0 <= j < len(content)
-                    ]
-                    if any(
-                        _number(x) is not None and len(_number(x) or ()) == len(num)
-                        for x in neighbours
-                    ):
+                    neighbours = [lines[content[j]].strip() for j in (k - 1, k + 1) if 0 <= j < len(content)]
+                    if any(_number(x) is not None and len(_number(x) or ()) == len(num) for x in neighbours):
                         break  # an item of a numbered list, not a heading
                     if not _follows(last_number, num):
                         break
@@ -151,8 +146,7 @@ def build_headings(outline: Sequence[OutlineEntry], pages: Sequence[Page]) -> li
     if marks:  # bookmark levels rule; detected headings nest below the deepest bookmark level
         depth = max(h.level for h in marks)
         detected = [
-            Heading(h.page, h.offset, h.level + depth, h.title) if h.level <= depth else h
-            for h in detected
+            Heading(h.page, h.offset, h.level + depth, h.title) if h.level <= depth else h for h in detected
         ]
     return sorted(marks + detected, key=lambda h: (h.page, h.offset, h.level))
 

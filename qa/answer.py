@@ -21,7 +21,7 @@ from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.identifiers import find_identifiers, own_identifier
 from qa.evidence import asks_quantity, has_number, unknown_names, vocabulary
-from qa.lexical import overlap, terms
+from qa.lexical import Idf, overlap, terms
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
@@ -86,6 +86,7 @@ class Answerer:
         self.catalog = retriever.catalog
         self.vocab = vocabulary(c.text for c in self.catalog.chunks.values() if c.kind == "text")
         self.vocab |= vocabulary(self.catalog.title(d) for d in self.catalog.doc_ids)
+        self.idf = Idf(c.text for c in self.catalog.chunks.values())
 
     def _text(self, chunk: Chunk, first: int, last: int) -> str:
         a, b = chunk.sentences[first], chunk.sentences[last]
@@ -94,11 +95,7 @@ class Answerer:
     def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         qterms = set(terms(question))
         named_ids = set(find_identifiers(question))
-        ids = [
-            sentence_id(h.chunk.id, i)
-            for h in hits
-            for i in range(len(h.chunk.sentences))
-        ]
+        ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
         vecs = self.retriever.sentences.vectors(ids)
         out: list[Candidate] = []
         for rank, h in enumerate(hits, start=1):
@@ -118,7 +115,7 @@ class Answerer:
                 ):
                     last += 1
                 cos = float(v @ qvec)
-                score = cos + LEXICAL_WEIGHT * overlap(qterms, text) + RANK_WEIGHT / rank
+                score = cos + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
                 if own_identifier(c.section) in named_ids:
                     score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
                 if c.kind == "references":
@@ -215,7 +212,10 @@ class Answerer:
             abstained=abstained,
             citations=cites,
             timings_ms={
-                "embed": ms(t0, t1), "retrieve": ms(t1, t2), "compose": ms(t2, t3), "total": ms(t0, t3),
+                "embed": ms(t0, t1),
+                "retrieve": ms(t1, t2),
+                "compose": ms(t2, t3),
+                "total": ms(t0, t3),
             },
         )
         return Response(answer, evidence, list(hits))

@@ -37,8 +37,12 @@ class Citer:
     def _match(self, c: Chunk) -> CiteMatch:
         cat = self.retriever.catalog
         return CiteMatch(
-            doc=c.doc, title=cat.title(c.doc), page=c.page,
-            page_label=cat.pages[(c.doc, c.page)].label, section=c.section, text=c.text,
+            doc=c.doc,
+            title=cat.title(c.doc),
+            page=c.page,
+            page_label=cat.pages[(c.doc, c.page)].label,
+            section=c.section,
+            text=c.text,
         )
 
     def _section_at(self, doc: str, page: int, offset: int) -> str:
@@ -63,7 +67,9 @@ class Citer:
                 chunks = [c for c in cat.chunks.values() if ident in c.identifiers]
                 note = f"no section is headed {ident}; passages that mention it"
             chunks.sort(key=lambda c: (c.doc, c.page, c.spans[0].start))
-            return CiteResult(query=q, kind="identifier", matches=[self._match(c) for c in chunks[:limit]], note=note)
+            return CiteResult(
+                query=q, kind="identifier", matches=[self._match(c) for c in chunks[:limit]], note=note
+            )
 
         a = self.retriever.analyzer.run(q)
         if a.pages and a.docs and len(q) < 120:
@@ -72,12 +78,22 @@ class Citer:
                 for n in a.pages:
                     labelled = [p for (d, _), p in cat.pages.items() if d == doc and p.label == str(n)]
                     physical = cat.pages.get((doc, n))
-                    order = ([physical] if physical else []) + labelled if a.physical else labelled + ([physical] if physical else [])
+                    order = (
+                        ([physical] if physical else []) + labelled
+                        if a.physical
+                        else labelled + ([physical] if physical else [])
+                    )
                     for p in order[:1]:
-                        out.append(CiteMatch(
-                            doc=doc, title=cat.title(doc), page=p.page, page_label=p.label,
-                            section=self._section_at(doc, p.page, 0), text=p.text,
-                        ))
+                        out.append(
+                            CiteMatch(
+                                doc=doc,
+                                title=cat.title(doc),
+                                page=p.page,
+                                page_label=p.label,
+                                section=self._section_at(doc, p.page, 0),
+                                text=p.text,
+                            )
+                        )
             note = "" if out else "no such page in the named document"
             return CiteResult(query=q, kind="page", matches=out, note=note)
 
@@ -88,15 +104,23 @@ class Citer:
                 hay = loose_form(p.text)
                 if needle in hay:
                     offset = _approx_offset(p.text, q.strip("\"“”'‘’"))
-                    out.append(CiteMatch(
-                        doc=doc, title=cat.title(doc), page=page, page_label=p.label,
-                        section=self._section_at(doc, page, offset), text=_context(p.text, offset),
-                    ))
+                    out.append(
+                        CiteMatch(
+                            doc=doc,
+                            title=cat.title(doc),
+                            page=page,
+                            page_label=p.label,
+                            section=self._section_at(doc, page, offset),
+                            text=_context(p.text, offset),
+                        )
+                    )
             if out:
                 return CiteResult(query=q, kind="quote", matches=out[:limit])
         hits = self.retriever.run(Query(q, k=min(limit, 3)))
         return CiteResult(
-            query=q, kind="nearest", matches=[self._match(h.chunk) for h in hits],
+            query=q,
+            kind="nearest",
+            matches=[self._match(h.chunk) for h in hits],
             note="no exact match; the nearest passages",
         )
 

@@ -26,7 +26,46 @@ _NUMBER = re.compile(
 )
 _SALIENT = re.compile(r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,}[a-z]*s?|[A-Za-z]*\d[\w/-]*)\b")
 _COMMON = frozenset(
-    ["i", "we", "our", "my", "us", "you", "what", "which", "who", "how", "does", "do", "is", "are", "can", "should", "would", "could", "when", "where", "why", "if", "the", "a", "an", "in", "on", "for", "of", "to", "and", "or", "does", "my", "our", "their", "nist", "ai"]
+    [
+        "i",
+        "we",
+        "our",
+        "my",
+        "us",
+        "you",
+        "what",
+        "which",
+        "who",
+        "how",
+        "does",
+        "do",
+        "is",
+        "are",
+        "can",
+        "should",
+        "would",
+        "could",
+        "when",
+        "where",
+        "why",
+        "if",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "for",
+        "of",
+        "to",
+        "and",
+        "or",
+        "does",
+        "my",
+        "our",
+        "their",
+        "nist",
+        "ai",
+    ]
 )
 
 

@@ -67,8 +67,10 @@ def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
     assert c["verified"] is True and "total" in ans["timings_ms"]
 
     batch = tmp_path / "q.jsonl"
-    batch.write_text('{"id": "a1", "question": "What is a threat profile?"}\nnot json\n'
-                     '{"id": 7, "question": "What does PW.1.1 require?"}\n{"id": "x"}\n')
+    batch.write_text(
+        '{"id": "a1", "question": "What is a threat profile?"}\nnot json\n'
+        '{"id": 7, "question": "What does PW.1.1 require?"}\n{"id": "x"}\n'
+    )
     r = airq("ask", "--batch", str(batch), "--json", data=real_index)
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["id"] for x in lines] == ["a1", "7"]

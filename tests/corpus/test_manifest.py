@@ -8,7 +8,13 @@ from corpus.manifest import ManifestError, State, check, load_manifest, sha256_f
 
 def test_real_manifest_has_fixed_ids_and_dhs_framework() -> None:
     docs = {d.id: d for d in load_manifest()}
-    for i in ["nist-ai-100-1", "nist-ai-600-1", "nist-ai-800-1-ipd", "nist-sp-800-218a", "nist-ai-rmf-playbook"]:
+    for i in [
+        "nist-ai-100-1",
+        "nist-ai-600-1",
+        "nist-ai-800-1-ipd",
+        "nist-sp-800-218a",
+        "nist-ai-rmf-playbook",
+    ]:
         assert docs[i].sha256 and docs[i].bytes and docs[i].pages
     dhs = docs["dhs-ai-roles-framework"]
     assert dhs.sha256 == "3705514fc151b00d775d4b7c0ad97ff4d87742cddf945466bcd16c6f0df077ca"
@@ -32,6 +38,9 @@ def test_states(tmp_path: Path) -> None:
     digest = sha256_file(f)
     doc = DocumentInfo("d-one", "T", "P", "2024", "https://x/y.pdf", sha256=digest)
     assert check(doc, tmp_path).state is State.PRESENT
-    assert check(DocumentInfo("d-one", "T", "P", "2024", "https://x", sha256="0" * 64), tmp_path).state is State.MISMATCH
+    assert (
+        check(DocumentInfo("d-one", "T", "P", "2024", "https://x", sha256="0" * 64), tmp_path).state
+        is State.MISMATCH
+    )
     assert check(DocumentInfo("d-one", "T", "P", "2024", "https://x"), tmp_path).state is State.UNVERIFIED
     assert check(DocumentInfo("d-two", "T", "P", "2024", "https://x"), tmp_path).state is State.MISSING

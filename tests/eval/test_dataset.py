@@ -16,8 +16,15 @@ def test_dev_set_shape() -> None:
 
 def test_bad_lines_are_named(tmp_path: Path) -> None:
     p = tmp_path / "d.jsonl"
-    good = {"id": "a", "question": "What is it?", "kind": "fact", "role": None,
-            "gold": [{"doc": "d", "pages": [1]}], "facts": ["x"], "notes": ""}
+    good = {
+        "id": "a",
+        "question": "What is it?",
+        "kind": "fact",
+        "role": None,
+        "gold": [{"doc": "d", "pages": [1]}],
+        "facts": ["x"],
+        "notes": "",
+    }
     p.write_text(json.dumps(good) + "\n" + json.dumps({**good, "id": "b", "kind": "weird"}) + "\n")
     with pytest.raises(DatasetError, match=r"d.jsonl:2: field 'kind'"):
         load(p)
@@ -32,10 +39,18 @@ def test_bad_lines_are_named(tmp_path: Path) -> None:
 def test_check_finds_missing_facts_and_pages() -> None:
     from eval.dataset import Question
 
-    q = Question(id="a", question="What is it?", kind="fact", gold=[{"doc": "d", "pages": [1, 9]}],
-                 facts=["composite measure", "absent phrase"])
+    q = Question(
+        id="a",
+        question="What is it?",
+        kind="fact",
+        gold=[{"doc": "d", "pages": [1, 9]}],
+        facts=["composite measure", "absent phrase"],
+    )
     problems = check([q], {("d", 1): "Risk is a composite\nmeasure of things."})
-    assert problems == ["a: gold page d p.9 does not exist", "a: fact 'absent phrase' is on none of its gold pages"]
+    assert problems == [
+        "a: gold page d p.9 does not exist",
+        "a: fact 'absent phrase' is on none of its gold pages",
+    ]
 
 
 @pytest.mark.integration

@@ -18,6 +18,6 @@ def test_fit_threshold_respects_false_abstention_cap() -> None:
     unanswerable = [0.4, 0.3, 0.55]
     cal = fit_threshold(answerable, unanswerable, max_false_abstention=0.1)
     assert cal.false_abstention <= 0.1
-    assert cal.abstain_recall == 1.0 and 0.55 < cal.threshold <= 0.6 or cal.abstain_recall >= 2 / 3
+    assert (cal.abstain_recall == 1.0 and 0.55 < cal.threshold <= 0.6) or cal.abstain_recall >= 2 / 3
     strict = fit_threshold(answerable, unanswerable, max_false_abstention=0.0)
     assert strict.false_abstention == 0.0 and strict.threshold <= 0.45

@@ -16,16 +16,31 @@ from tests.pdfmaker import make_pdf
 
 def _pdfs(folder: Path) -> list[Source]:
     folder.mkdir(parents=True, exist_ok=True)
-    a = make_pdf(folder / "alpha.pdf", [
-        ["1. Introduction", "Operators of water utilities should inventory their AI systems.",
-         "Each inventory entry records the owner, the purpose and the data used."],
-        ["2. Monitoring", "Monitor model drift every month and report incidents within the organization.",
-         "GOVERN 1.6: Mechanisms are in place to inventory AI systems."],
-    ], outline=[("1. Introduction", 1), ("2. Monitoring", 2)])
-    b = make_pdf(folder / "beta.pdf", [
-        ["Practice 3.1: Assess the risk of model theft from relevant threat actors.",
-         "Protect model weights with access controls and encryption at rest."],
-    ])
+    a = make_pdf(
+        folder / "alpha.pdf",
+        [
+            [
+                "1. Introduction",
+                "Operators of water utilities should inventory their AI systems.",
+                "Each inventory entry records the owner, the purpose and the data used.",
+            ],
+            [
+                "2. Monitoring",
+                "Monitor model drift every month and report incidents within the organization.",
+                "GOVERN 1.6: Mechanisms are in place to inventory AI systems.",
+            ],
+        ],
+        outline=[("1. Introduction", 1), ("2. Monitoring", 2)],
+    )
+    b = make_pdf(
+        folder / "beta.pdf",
+        [
+            [
+                "Practice 3.1: Assess the risk of model theft from relevant threat actors.",
+                "Protect model weights with access controls and encryption at rest.",
+            ],
+        ],
+    )
     return [Source("alpha", "Alpha Guide", a), Source("beta", "Beta Profile", b)]
 
 

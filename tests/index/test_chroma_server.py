@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from index.build import ingest
-from index.retrieve import NoIndexError, Query, Retriever
 from index.embed import HashEmbedder
+from index.retrieve import NoIndexError, Query, Retriever
 from tests.index.test_build import _pdfs
 
 pytestmark = pytest.mark.server
@@ -34,7 +34,8 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -29,9 +29,9 @@ def _check(chunks: list[Chunk], pages: list[Page]) -> None:
 sentence = st.text(alphabet=st.sampled_from("abcdefgh ijk"), min_size=3, max_size=60).map(
     lambda s: (s.strip() or "word").capitalize() + "."
 )
-page_text = st.lists(st.one_of(sentence, st.just("\n"), st.just("• item one"), st.just("\n\n")), max_size=40).map(
-    lambda xs: " ".join(xs).strip()
-)
+page_text = st.lists(
+    st.one_of(sentence, st.just("\n"), st.just("• item one"), st.just("\n\n")), max_size=40
+).map(lambda xs: " ".join(xs).strip())
 
 
 @settings(max_examples=80, deadline=None)

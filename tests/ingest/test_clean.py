@@ -44,7 +44,9 @@ def test_dehyphenate_keeps_compounds_and_joins_broken_words() -> None:
 
 def test_running_headers_are_dropped_and_page_numbers_read() -> None:
     topics = ["risk", "bias", "privacy", "safety", "security", "testing", "governance", "impact"]
-    pages = [f"NIST AI 100-1 AI RMF 1.0\nBody text about {t} here.\nPage {i}" for i, t in enumerate(topics, 1)]
+    pages = [
+        f"NIST AI 100-1 AI RMF 1.0\nBody text about {t} here.\nPage {i}" for i, t in enumerate(topics, 1)
+    ]
     m = find_margins(pages)
     assert "page #" in m.keys
     cleaned = clean_document(pages)

@@ -8,8 +8,11 @@ from tests.pdfmaker import make_pdf
 
 
 def test_reads_text_outline(tmp_path: Path) -> None:
-    p = make_pdf(tmp_path / "a.pdf", [["1. Introduction", "Hello world."], ["2. Scope", "More."]],
-                 outline=[("1. Introduction", 1), ("2. Scope", 2)])
+    p = make_pdf(
+        tmp_path / "a.pdf",
+        [["1. Introduction", "Hello world."], ["2. Scope", "More."]],
+        outline=[("1. Introduction", 1), ("2. Scope", 2)],
+    )
     d = read_pdf(p)
     assert "Hello world." in d.pages[0]
     assert [(e.title, e.page) for e in d.outline] == [("1. Introduction", 1), ("2. Scope", 2)]
