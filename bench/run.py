@@ -85,7 +85,9 @@ def main() -> None:
             theirs.append(time.perf_counter() - t)
             if q.answerable:
                 gold = q.gold_pages
-                hits_ours.append(hit_at(first_hit([[(h.chunk.doc, p) for p in h.chunk.pages] for h in resp.hits], gold), 5))
+                hits_ours.append(
+                    hit_at(first_hit([[(h.chunk.doc, p) for p in h.chunk.pages] for h in resp.hits], gold), 5)
+                )
                 hits_theirs.append(hit_at(first_hit([[(h.doc, h.page)] for h in base], gold), 5))
         q50 = statistics.median(ours) * 1000
         figures["ask_warm_p50_ms"] = round(q50, 1)

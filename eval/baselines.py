@@ -73,6 +73,11 @@ class LlamaIndexStarter:
 
     def run(self, question: str) -> list[StarterHit]:
         return [
-            StarterHit(n.node.metadata["doc"], int(n.node.metadata["page"]), n.node.get_content(), float(n.score or 0))
+            StarterHit(
+                n.node.metadata["doc"],
+                int(n.node.metadata["page"]),
+                n.node.get_content(),
+                float(n.score or 0),
+            )
             for n in self.retriever.retrieve(question)
         ]
