@@ -322,18 +322,24 @@ def cite(
 # --------------------------------------------------------------------------- eval
 
 
+def _dataset(path: Path | None) -> tuple[Path, list[Any]]:
+    from eval.dataset import DEV, DatasetError, load
+
+    chosen = path or DEV
+    try:
+        return chosen, load(chosen)
+    except DatasetError as exc:
+        fail(str(exc), 2)
+
+
 @eval_app.command("check-dataset")
 def eval_check(
     dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
 ) -> None:
     """Validate a question set: schema, pages exist, every fact on a gold page."""
-    from eval.dataset import DEV, DatasetError, check, load
+    from eval.dataset import check
 
-    path = dataset or DEV
-    try:
-        qs = load(path)
-    except DatasetError as exc:
-        fail(str(exc), 2)
+    path, qs = _dataset(dataset)
     engine = _engine()
     problems = check(qs, {k: p.text for k, p in engine.retriever.catalog.pages.items()})
     for p in problems:
@@ -358,13 +364,9 @@ def eval_retrieval(
     """Page hit@1/3/5 and MRR of retrieved passages and of cited pages, per kind."""
     from rich.progress import Progress
 
-    from eval.dataset import DEV, DatasetError, load
     from eval.retrieval import evaluate
 
-    try:
-        qs = load(dataset or DEV)
-    except DatasetError as exc:
-        fail(str(exc), 2)
+    _, qs = _dataset(dataset)
     engine = _engine()
     with Progress(console=err) as bar:
         task = bar.add_task("questions", total=len(qs))
@@ -408,14 +410,9 @@ def eval_calibrate(
 ) -> None:
     """Fit the abstention threshold on a question set and record it in qa/calibration.json."""
     from eval.calibrate import fit_threshold, write
-    from eval.dataset import DEV, DatasetError, load
     from qa.answer import CALIBRATION, AbstainPolicy
 
-    path = dataset or DEV
-    try:
-        qs = load(path)
-    except DatasetError as exc:
-        fail(str(exc), 2)
+    path, qs = _dataset(dataset)
     engine = _engine()
     engine.answerer.policy = AbstainPolicy(float("-inf"))
     scores = {q.id: engine.answerer.respond(q.question).evidence for q in qs}

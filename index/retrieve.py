@@ -27,9 +27,9 @@ from ingest.identifiers import find_identifiers, own_identifier
 # questions, BM25 on exact terms), not fitted to individual evaluation questions.
 DENSE_WEIGHT = 0.65
 NAMED_DOC_BONUS = 0.15  # the question names this document
-POINTER_BONUS = 0.5  # the passage carries the identifier / page / phrase the question names
+POINTER_BONUS = 1.0  # the passage carries the identifier / page / phrase the question names
 POINTER_DEPTH = 10
-NON_TEXT_PENALTY = 0.1  # references and question lists
+NON_TEXT_PENALTY = 0.2  # references and question lists
 
 
 class NoIndexError(RuntimeError):
@@ -59,6 +59,20 @@ class Query:
             raise ValueError(f"k: {self.k} is out of range 1..100")
         if self.mode not in ("hybrid", "dense", "bm25"):
             raise ValueError(f"mode: {self.mode!r} is not one of hybrid, dense, bm25")
+
+
+def _round_robin(ids: Sequence[str], catalog: Catalog) -> list[str]:
+    """Interleave passages by document: "what does GOVERN 1.2 say" wants each document's
+    own text near the top, not three passages of the first document."""
+    by_doc: dict[str, list[str]] = {}
+    for i in ids:
+        by_doc.setdefault(catalog.chunks[i].doc, []).append(i)
+    out: list[str] = []
+    while any(by_doc.values()):
+        for lst in by_doc.values():
+            if lst:
+                out.append(lst.pop(0))
+    return out
 
 
 class Retriever:
@@ -110,7 +124,7 @@ class Retriever:
         for ident in find_identifiers(text):
             ids = self._by_ident.get(ident, [])
             own = [i for i in ids if own_identifier(self.catalog.chunks[i].section) == ident]
-            out += own + [i for i in ids if i not in own]
+            out += _round_robin(own, self.catalog) + [i for i in ids if i not in own]
         return list(dict.fromkeys(out))
 
     def page_ranking(self, a: Analysis, docs: Sequence[str]) -> list[str]:
