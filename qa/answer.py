@@ -20,7 +20,14 @@ from core.types import Answer, Chunk, Citation
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.identifiers import find_identifiers, own_identifier
-from qa.evidence import asks_quantity, has_number, unknown_names, vocabulary
+from qa.evidence import (
+    asks_for_actions,
+    asks_quantity,
+    has_number,
+    is_directive,
+    unknown_names,
+    vocabulary,
+)
 from qa.lexical import Idf, overlap, terms
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -30,6 +37,9 @@ LEXICAL_WEIGHT = 0.35
 RANK_WEIGHT = 0.08
 IDENTIFIER_BONUS = 0.2
 QUESTION_PENALTY = 0.15
+SHORT_SENTENCE_WORDS = 8
+SHORT_PENALTY = 0.05
+DIRECTIVE_BONUS = 0.1  # "what should we do": sentences that say what to do
 QUANTITY_PENALTY = 0.3
 UNKNOWN_NAME_PENALTY = 0.15
 MAX_QUOTES = 4
@@ -95,6 +105,7 @@ class Answerer:
     def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         qterms = set(terms(question))
         named_ids = set(find_identifiers(question))
+        wants_action = asks_for_actions(question)
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
         vecs = self.retriever.sentences.vectors(ids)
         out: list[Candidate] = []
@@ -122,6 +133,10 @@ class Answerer:
                     score -= 0.1
                 if text.rstrip().endswith("?"):
                     score -= QUESTION_PENALTY  # a question in the text is not an answer
+                if len(text.split()) < SHORT_SENTENCE_WORDS:
+                    score -= SHORT_PENALTY  # short generic lines match everything a little
+                if wants_action and is_directive(text, c.section):
+                    score += DIRECTIVE_BONUS
                 out.append(Candidate(rank, c, i, last, score, cos))
         return sorted(out, key=lambda x: -x.score)
 

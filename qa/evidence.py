@@ -69,6 +69,38 @@ _COMMON = frozenset(
 )
 
 
+_ACTION_Q = re.compile(
+    r"\b(?:what|how)\s+(?:should|must|do|can|could)\s+(?:we|i|an? \w+|organizations?|companies|developers?)\b"
+    r"|\bwhat (?:steps|actions|measures|controls|practices)\b|\bwhat do we (?:need|have) to\b"
+    r"|\bhow (?:do|can|should) (?:we|i)\b|\brecommend",
+    re.IGNORECASE,
+)
+_DIRECTIVE_SECTION = re.compile(r"suggested action|recommendation|practice|\b(?:PO|PS|PW|RV)\.\d", re.I)
+_DIRECTIVE_TEXT = re.compile(
+    r"^\W*(?:(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\s+)?[A-Z][a-z]+(?:\s|,)"  # "Establish …", "MS-2.5-003 Review …"
+    r"|\b(?:should|recommend(?:s|ed)?|are encouraged to)\b",
+)
+_NOT_IMPERATIVE = re.compile(
+    r"^\W*(?:The|This|These|That|Those|It|AI|A|An|In|For|Some|Many|Such|When|If|As)\b"
+)
+
+
+def asks_for_actions(question: str) -> bool:
+    """ "What should we do …", "how can we …", "what steps …": the asker wants guidance."""
+    return bool(_ACTION_Q.search(question))
+
+
+def is_directive(text: str, section: str) -> bool:
+    """A sentence of a suggested-action, recommendation or practice section that tells
+    someone to do something: an imperative ("Establish policies …") or a "should".
+    Elsewhere "should" is too often about the framework itself to count."""
+    if not _DIRECTIVE_SECTION.search(section):
+        return False
+    if re.search(r"\b(?:should|recommend(?:s|ed)?|are encouraged to)\b", text):
+        return True
+    return not _NOT_IMPERATIVE.match(text) and bool(_DIRECTIVE_TEXT.search(text))
+
+
 def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 

@@ -1,0 +1,32 @@
+from index.analyze import QueryAnalyzer
+
+A = QueryAnalyzer(
+    {
+        "nist-ai-100-1": ["AI RMF 1.0", "AI RMF"],
+        "nist-ai-rmf-playbook": ["AI RMF Playbook", "Playbook"],
+        "nist-sp-800-218a": ["SSDF", "SP 800-218A"],
+    }
+)
+
+
+def test_longest_alias_wins() -> None:
+    assert A.run("What does the AI RMF Playbook suggest?").docs == ("nist-ai-rmf-playbook",)
+    assert A.run("Compare the AI RMF with the SSDF").docs == ("nist-ai-100-1", "nist-sp-800-218a")
+    assert A.run("nist-sp-800-218a p.12").docs == ("nist-sp-800-218a",)
+
+
+def test_pages_and_physical() -> None:
+    a = A.run("What's on page 19 of the AI RMF?")
+    assert a.pages == (19,) and not a.physical
+    assert A.run("page 59 of the Playbook PDF").physical
+    assert A.run("the page numbered 47 of the SSDF").pages == (47,)
+
+
+def test_quotes_double_and_single_not_apostrophes() -> None:
+    assert A.run('Where does it say "highly accurate systems can cause harm"?').quotes == (
+        "highly accurate systems can cause harm",
+    )
+    assert A.run("Where does it say 'risk is the composite measure'?").quotes == (
+        "risk is the composite measure",
+    )
+    assert A.run("It's the user's job to check the model's output, isn't it?").quotes == ()

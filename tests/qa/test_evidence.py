@@ -1,0 +1,36 @@
+from qa.evidence import asks_for_actions, asks_quantity, has_number, is_directive, unknown_names, vocabulary
+from qa.lexical import Idf, overlap, terms
+
+
+def test_quantity_questions_need_a_quantity_near_the_unit() -> None:
+    q = "How many hours does a developer have to report an incident?"
+    assert asks_quantity(q)
+    assert not has_number(["Report incidents to the appropriate authorities. GOVERN 4.3 applies."], q)
+    assert has_number(["Incidents are reported within 72 hours."], q)
+    assert asks_quantity("What is the maximum dollar fine for non-compliance?")
+    assert not asks_quantity("What is confabulation?")
+
+
+def test_unknown_names_are_those_no_passage_mentions() -> None:
+    vocab = vocabulary(["The AI RMF and the NIST Cybersecurity Framework."])
+    assert unknown_names("Does Colorado's law accept the AI RMF?", vocab) == ["Colorado's"]
+    assert unknown_names("What does the Cybersecurity Framework say?", vocab) == []
+
+
+def test_action_questions_and_directives() -> None:
+    assert asks_for_actions("What should we do about model theft?")
+    assert asks_for_actions("How can we monitor drift?")
+    assert not asks_for_actions("What is a threat profile?")
+    sec = "3. Suggested Actions to Manage GAI Risks > MS-2.5"
+    assert is_directive("MS-2.5-003 Review and verify sources and citations in GAI system outputs.", sec)
+    assert not is_directive("The AI system is evaluated regularly.", sec)
+    assert not is_directive("It should be consistent with other approaches.", "Appendix D: Attributes")
+
+
+def test_idf_weighted_overlap_favours_rare_terms() -> None:
+    idf = Idf(["manage risk here", "manage risk there", "manage risk again", "confabulation is rare"])
+    q = set(terms("How do we manage confabulation risk?"))
+    rare = overlap(q, "confabulation happens", idf)
+    common = overlap(q, "manage the risk", idf)
+    assert rare > common
+    assert overlap(set(), "anything") == 0.0
