@@ -19,6 +19,12 @@ _QUOTED = re.compile(
     r"|(?:^|(?<=[\s(]))[‘']([^‘’']{12,400})[’'](?=[\s?.!,;:)]|$)"  # 'single', not it's
 )
 _PDF_WORDS = re.compile(r"\b(?:pdf|physical)\b", re.IGNORECASE)
+_DEFINITION = re.compile(
+    r"\bdefin(?:e|es|ed|ition)\b|\bmeaning of\b|\bwhat counts as\b"
+    r"|\bwhat (?:exactly )?(?:is|are) (?:an? )?[\w' -]{1,40}\?$"
+    r"|\bwhat does [^?]{1,80} mean\b|\b(?:mean|meant) by\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Analysis:
     pages: tuple[int, ...]  # page numbers it names
     physical: bool  # "page 59 of the PDF": the number is physical, not printed
     quotes: tuple[str, ...]  # quoted phrases (three words or more)
+    definition: bool = False  # "what does X mean", "define X": glossaries are the place
 
 
 def _alias_pattern(alias: str) -> re.Pattern[str]:
@@ -64,4 +71,5 @@ class QueryAnalyzer:
             pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
             physical=bool(_PDF_WORDS.search(text)),
             quotes=quotes,
+            definition=bool(_DEFINITION.search(text)),
         )

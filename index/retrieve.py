@@ -6,6 +6,7 @@ passages that carry them, so an exact citation lookup is not left to similarity 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from ingest.identifiers import find_identifiers, own_identifier
 # questions, BM25 on exact terms), not fitted to individual evaluation questions.
 DENSE_WEIGHT = 0.65
 NAMED_DOC_BONUS = 0.15  # the question names this document
+GLOSSARY_BONUS = 0.15  # a definition question, a glossary passage
+_GLOSSARY = re.compile(r"glossary|definitions|key terms|terminology", re.IGNORECASE)
 POINTER_BONUS = 1.0  # the passage carries the identifier / page / phrase the question names
 POINTER_DEPTH = 10
 NON_TEXT_PENALTY = 0.2  # references and question lists
@@ -101,6 +104,7 @@ class Retriever:
             for p in c.pages:
                 self._by_page.setdefault((c.doc, p), []).append(c.id)
         self._loose: dict[str, str] = {}
+        self._loose_pages: dict[tuple[str, int], str] = {}
         aliases = {d.id: d.aliases for d in load_manifest()}
         self.analyzer = QueryAnalyzer(
             {doc: (self.catalog.title(doc), *aliases.get(doc, ())) for doc in self.catalog.doc_ids}
@@ -144,19 +148,23 @@ class Retriever:
     def quote_ranking(self, a: Analysis) -> list[str]:
         """Passages that contain a quoted phrase of the question, then passages on pages
         that contain it (a phrase can straddle two passages)."""
+        if not self._loose:
+            self._loose = {cid: loose_form(c.text) for cid, c in self.catalog.chunks.items()}
+            self._loose_pages = {k: loose_form(p.text) for k, p in self.catalog.pages.items()}
         out: list[str] = []
         for quote in a.quotes:
             needle = loose_form(quote)
-            for cid, c in self.catalog.chunks.items():
-                if cid not in self._loose:
-                    self._loose[cid] = loose_form(c.text)
-                if needle in self._loose[cid]:
-                    out.append(cid)
-            for (doc, page), p in self.catalog.pages.items():
-                if needle in loose_form(p.text):
-                    out += self._by_page.get((doc, page), [])
-            if not out:  # quoted from memory: the closest wording instead
-                out += [cid for cid, _ in self.bm25.search(quote, 10)]
+            found = [cid for cid, text in self._loose.items() if needle in text]
+            found += [
+                cid
+                for key, text in self._loose_pages.items()
+                if needle in text
+                for cid in self._by_page.get(key, [])
+            ]
+            found = list(dict.fromkeys(found))
+            if not found:  # quoted from memory: the closest wording instead
+                found = [cid for cid, _ in self.bm25.search(quote, 10)]
+            out += found
         return list(dict.fromkeys(out))
 
     def run(self, q: Query, query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -226,6 +234,8 @@ class Retriever:
             s = alpha * d + (1 - alpha) * b + bonus.get(c, 0.0)
             if q.mode == "hybrid" and self.catalog.chunks[c].doc in named:
                 s += NAMED_DOC_BONUS
+            if q.mode == "hybrid" and a.definition and _GLOSSARY.search(self.catalog.chunks[c].section):
+                s += GLOSSARY_BONUS
             if self.catalog.chunks[c].kind != "text":
                 s -= NON_TEXT_PENALTY  # cited works and question lists are not guidance
             scores[c] = s

@@ -127,8 +127,28 @@ def outline_headings(outline: Sequence[OutlineEntry], pages: Sequence[Page]) -> 
             continue
         where = _locate(e.title, pages, e.page)
         page, offset = where if where else (e.page, 0)
-        out.append(Heading(page, offset, e.level, _short_title(e.title)))
+        title = e.title
+        if where and _BARE_ID.match(title):
+            title = _with_statement(title, pages[page - 1].text, offset)
+        out.append(Heading(page, offset, e.level, _short_title(title)))
     return out
+
+
+_BARE_ID = re.compile(r"^(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}\.\d{1,2}$|^(?:PO|PS|PW|RV)\.\d{1,2}\.\d{1,2}$")
+
+
+def _with_statement(title: str, text: str, offset: int) -> str:
+    """A heading that is only an identifier ("GOVERN 1.1") takes the statement printed under
+    it as its title, so the section path says what the section is about."""
+    end = text.find("\n", offset)
+    if end < 0:
+        return title
+    nxt = text[end + 1 :].split("\n", 2)
+    statement = " ".join(x.strip() for x in nxt[:2] if x.strip())
+    statement = statement.split(". ")[0].rstrip(".")
+    if not statement or statement.split()[0].rstrip(":") in ("About", "Suggested"):
+        return title
+    return f"{title}: {statement}"
 
 
 def build_headings(outline: Sequence[OutlineEntry], pages: Sequence[Page]) -> list[Heading]:

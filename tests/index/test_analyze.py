@@ -30,3 +30,10 @@ def test_quotes_double_and_single_not_apostrophes() -> None:
         "risk is the composite measure",
     )
     assert A.run("It's the user's job to check the model's output, isn't it?").quotes == ()
+
+
+def test_definition_intent() -> None:
+    assert A.run("What does 'residual risk' mean?").definition
+    assert A.run("How does the SSDF define a model producer?").definition
+    assert A.run("What is a capability of concern?").definition
+    assert not A.run("How should we test a dosing model before deployment?").definition
