@@ -34,7 +34,7 @@ test: lint
 
 eval: install
 	$(BIN)/airq eval check-dataset
-	$(BIN)/airq eval retrieval
+	$(BIN)/airq eval run --floor eval/floor.json
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -428,6 +428,95 @@ def eval_calibrate(
     )
 
 
+SYSTEMS = ("airq", "airq-dense", "airq-bm25", "llamaindex-starter")
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    systems: Annotated[
+        list[str] | None, typer.Option("--systems", help=f"Any of {', '.join(SYSTEMS)} (default: all).")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for metrics, results, report, plots.")
+    ] = Path("eval/reports/latest"),
+    floor: Annotated[
+        Path | None, typer.Option(help="Fail (exit 1) when the system named in this JSON floor scores lower.")
+    ] = None,
+) -> None:
+    """Evaluate systems side by side: metrics.json, results.jsonl, report.md and plots."""
+    import os
+    import time
+
+    from rich.progress import Progress
+
+    from eval.runner import gate, run, summarize, write
+    from eval.systems import AirqSystem, StarterSystem, System
+    from index.build import sources_from_corpus
+
+    names = systems or list(SYSTEMS)
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        fail(f"--systems {', '.join(unknown)}: unknown; choose from {', '.join(SYSTEMS)}", 2)
+    floor_spec = None
+    if floor is not None:
+        try:
+            floor_spec = json.loads(floor.read_text())
+            if not isinstance(floor_spec.get("system"), str) or not isinstance(
+                floor_spec.get("minimums"), dict
+            ):
+                raise ValueError("missing keys")
+        except (OSError, ValueError, AttributeError) as exc:
+            fail(f"--floor {floor}: needs JSON with 'system' and 'minimums' ({exc})", 2)
+    path, qs = _dataset(dataset)
+    engine = _engine()
+    built: list[System] = []
+    for n in names:
+        if n == "llamaindex-starter":
+            indexed = set(engine.retriever.catalog.doc_ids)
+            srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
+            if not srcs:
+                fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
+            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder))
+        else:
+            built.append(AirqSystem(engine.answerer, mode={"airq": "hybrid"}.get(n, n.removeprefix("airq-"))))
+    with Progress(console=err) as bar:
+        tasks = {s.name: bar.add_task(s.name, total=len(qs)) for s in built}
+        results = run(qs, built, on_step=lambda name, i: bar.update(tasks[name], completed=i))
+    metrics = summarize(results)
+    meta = {
+        "dataset": os.path.relpath(path),
+        "questions": len(qs),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "index_build": engine.retriever.catalog.manifest["build_id"],
+        "command": "airq eval run " + " ".join(f"--systems {n}" for n in names),
+    }
+    write(out_dir, results, metrics, meta)
+    table = Table(title=f"{len(qs)} questions → {out_dir}")
+    cols = (
+        "hit@1",
+        "hit@5",
+        "mrr",
+        "citation_precision",
+        "fact_recall",
+        "abstention_recall",
+        "false_abstention",
+    )
+    table.add_column("system")
+    for c in cols:
+        table.add_column(c)
+    for name, m in metrics.items():
+        table.add_row(name, *(f"{m['overall'][c]:.3f}" for c in cols))
+    out.print(table)
+    if floor_spec is not None:
+        breaches = gate(metrics, floor_spec)
+        for b in breaches:
+            err.print(f"[red]below floor:[/] {b}", highlight=False)
+        if breaches:
+            raise typer.Exit(1)
+        out.print(f"floor {floor}: met")
+
+
 def main() -> None:
     app()
 

@@ -195,13 +195,18 @@ class Answerer:
         return self.respond(question, docs, k, qid).answer
 
     def respond(
-        self, question: str, docs: Sequence[str] = (), k: int | None = None, qid: str | None = None
+        self,
+        question: str,
+        docs: Sequence[str] = (),
+        k: int | None = None,
+        qid: str | None = None,
+        mode: str = "hybrid",
     ) -> Response:
         """The answer plus what evaluation needs: the evidence score and the retrieved hits."""
         t0 = time.perf_counter()
         qvec = self.retriever.embed_query(question)
         t1 = time.perf_counter()
-        hits = self.retriever.run(Query(question, k=k or self.k, docs=tuple(docs)), qvec)
+        hits = self.retriever.run(Query(question, k=k or self.k, docs=tuple(docs), mode=mode), qvec)
         t2 = time.perf_counter()
         cands = self.candidates(question, qvec, hits)
         evidence = self.evidence(question, cands)

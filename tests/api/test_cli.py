@@ -86,3 +86,18 @@ def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
 
     r = airq("ask", "What is a threat profile?", data=real_index)
     assert r.returncode == 0 and "[1]" in r.stdout and "PDF page" in r.stdout
+
+
+@pytest.mark.integration
+def test_eval_run_with_floor(real_index: Path, tmp_path: Path) -> None:
+    floor = tmp_path / "floor.json"
+    floor.write_text('{"system": "airq", "minimums": {"hit@5": 0.5, "quote_verification": 1.0}}')
+    out = tmp_path / "report"
+    r = airq("eval", "run", "--systems", "airq", "--floor", str(floor), "--out", str(out), data=real_index)
+    assert r.returncode == 0, r.stderr
+    assert "floor" in r.stdout and (out / "report.md").is_file()
+    floor.write_text('{"system": "airq", "minimums": {"hit@5": 1.01}}')
+    r = airq("eval", "run", "--systems", "airq", "--floor", str(floor), "--out", str(out), data=real_index)
+    assert r.returncode == 1 and "below floor" in r.stderr
+    r = airq("eval", "run", "--systems", "gpt", data=real_index)
+    assert r.returncode == 2 and "unknown" in r.stderr
