@@ -39,6 +39,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _utf8(name: str, value: str) -> str:
+    """Arguments arrive as str even when the bytes were not UTF-8 (surrogate escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        fail(f"{name}: not valid UTF-8 text; re-type it or fix the terminal's encoding", 2)
+    return value
+
+
 def settings() -> Settings:
     from pydantic import ValidationError
 
@@ -242,10 +251,18 @@ def ask(
     s = settings()
     if (question is None) == (batch is None):
         fail("give a QUESTION or --batch FILE (one of the two)", 2)
+    if question is not None:
+        _utf8("question", question)
     if question is not None and len(question) > s.max_question_chars:
         fail(f"question: {len(question)} characters; the limit is {s.max_question_chars}", 2)
     if batch is not None and not batch.is_file():
         fail(f"--batch {batch}: no such file", 2)
+    lines: list[str] = []
+    if batch is not None:
+        try:
+            lines = batch.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            fail(f"--batch {batch}: not UTF-8 text (byte {exc.start}); save it as UTF-8 JSON Lines", 2)
     engine = _engine()
     docs = list(doc or [])
     _check_docs(engine, docs)
@@ -261,7 +278,7 @@ def ask(
             _print_answer(answer)
         return
     bad = 0
-    for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -299,6 +316,7 @@ def cite(
     limit: Annotated[int, typer.Option(min=1, max=50)] = 5,
 ) -> None:
     """Look a citation up: an identifier, a page, or a sentence → passage, page and section."""
+    _utf8("query", query)
     engine = _engine()
     try:
         res = engine.citer.run(query, limit=limit)

@@ -51,6 +51,9 @@ def _atomic_place(src_write: Callable[[Path], str], dest: Path, expected: str | 
     tmp = Path(tmp_name)
     try:
         digest = src_write(tmp)
+        with tmp.open("rb") as f:
+            if f.read(5) != b"%PDF-":
+                raise ValueError("not a PDF (an error or login page?)")
         if expected and digest != expected:
             raise ValueError(f"sha256 {digest[:12]}… does not match the manifest's {expected[:12]}…")
         os.replace(tmp, dest)
@@ -116,7 +119,7 @@ def download(
                 errors.append(f"{url}: HTTP {exc.response.status_code}")
                 if exc.response.status_code < 500:
                     break  # a 404 will not heal by retrying
-            except (httpx.TransportError, OSError) as exc:
+            except (httpx.HTTPError, OSError) as exc:
                 errors.append(f"{url}: {type(exc).__name__}: {exc}")
             except ValueError as exc:  # checksum mismatch: the server sent another file
                 errors.append(f"{url}: {exc}")

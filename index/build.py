@@ -13,6 +13,7 @@ answering; the half-built folder is removed on failure (or by the next ingest).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -187,22 +188,25 @@ def _ingest(
     old: Catalog | None = Catalog.load(current_dir(data_dir).resolve()) if has_index(data_dir) else None
     recipe = {"pipeline": PIPELINE_VERSION, "max_tokens": max_tokens, "embedder": embedder.name}
 
+    same_recipe = old is not None and old.manifest.get("recipe") == recipe and not force
+    known_bad: dict[str, dict[str, str]] = old.manifest.get("failed", {}) if old and same_recipe else {}
     reuse: dict[str, ParsedDocument] = {}
     todo: list[Source] = []
+    still_bad: list[Failure] = []
+    digests = {src.doc: sha256_file(src.path) for src in sources}
     for src in sources:
         info = old.manifest["docs"].get(src.doc) if old else None
-        same = (
-            not force
-            and old is not None
-            and info is not None
-            and old.manifest.get("recipe") == recipe
-            and info.get("sha256") == sha256_file(src.path)
-        )
-        if same and old is not None:
+        if same_recipe and old is not None and info is not None and info.get("sha256") == digests[src.doc]:
             reuse[src.doc] = old.document(src.doc)
+        elif known_bad.get(src.doc, {}).get("sha256") == digests[src.doc]:
+            # The same bytes failed last time: report it again without re-parsing.
+            still_bad.append(
+                Failure(src, known_bad[src.doc]["reason"] + " (unchanged since the last ingest)")
+            )
         else:
             todo.append(src)
     report.reused = sorted(reuse)
+    report.failures = list(still_bad)
     wanted = {s.doc for s in sources}
     report.removed = sorted(set(old.doc_ids) - wanted) if old else []
     if old is not None and not todo and not report.removed and not force:
@@ -221,14 +225,18 @@ def _ingest(
             progress("parse", done, len(todo))
 
     parsed, failures = parse_many(todo, workers=workers, max_tokens=max_tokens, on_done=parsed_one)
-    report.failures = failures
+    report.failures = still_bad + failures
     report.parsed = [d.doc for d in parsed]
     report.timings_s["parse_clean_chunk"] = time.perf_counter() - t1
-    # A document that failed now but was fine before keeps its previous parse.
+    # A document that failed now but was fine before keeps its previous parse, as long as
+    # that parse was made the same way (same pipeline, passage size and embedder).
     for f in failures:
         if old is not None and f.source.doc in old.doc_ids and f.source.doc not in reuse:
-            reuse[f.source.doc] = old.document(f.source.doc)
-            report.warnings.append(f"{f.source.doc}: kept the previously indexed version")
+            if old.manifest.get("recipe") == recipe:
+                reuse[f.source.doc] = old.document(f.source.doc)
+                report.warnings.append(f"{f.source.doc}: kept the previously indexed version")
+            else:
+                report.warnings.append(f"{f.source.doc}: dropped; it failed under the new ingest settings")
     by_id = {d.doc: d for d in [*reuse.values(), *parsed]}
     docs = [by_id[s.doc] for s in sources if s.doc in by_id]
     if not docs:
@@ -272,6 +280,13 @@ def _ingest(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "recipe": recipe,
             "chroma": {"url": chroma_url, "collection": _collection_name(build_id)},
+            "failed": {
+                f.source.doc: {
+                    "sha256": digests[f.source.doc],
+                    "reason": f.reason.split(" (unchanged since")[0],
+                }
+                for f in report.failures
+            },
             "docs": {
                 d.doc: {
                     "title": titles[d.doc],
@@ -296,21 +311,25 @@ def _ingest(
     report.build_id = build_id
     report.changed = True
     report.chunks = len(chunks)
-    _prune(data_dir, keep=build_id, old=old)
+    _prune(data_dir, keep={build_id, old.manifest["build_id"] if old else build_id})
     report.timings_s["total"] = time.perf_counter() - t0
     return report
 
 
-def _prune(data_dir: Path, keep: str, old: Catalog | None) -> None:
-    """Remove superseded builds (and their remote collections)."""
-    if old is not None and old.manifest.get("chroma", {}).get("url"):
-        try:
-            client = make_client(None, old.manifest["chroma"]["url"])
-            name = old.manifest["chroma"]["collection"]
-            drop_collection(client, name)
-            drop_collection(client, name + SENTENCES)
-        except Exception:
-            pass
+def _prune(data_dir: Path, keep: set[str]) -> None:
+    """Remove builds older than the previous one (a reader that resolved ``current`` just
+    before the switch can still finish on it), with their remote collections."""
     for b in (data_dir / "builds").iterdir():
-        if b.name != keep:
-            shutil.rmtree(b, ignore_errors=True)
+        if b.name in keep:
+            continue
+        manifest = b / MANIFEST
+        try:
+            chroma = json.loads(manifest.read_text())["chroma"] if manifest.is_file() else {}
+        except (OSError, ValueError, KeyError):
+            chroma = {}
+        if chroma.get("url"):
+            with contextlib.suppress(Exception):  # the server may be gone; the folder still goes
+                client = make_client(None, chroma["url"])
+                drop_collection(client, chroma["collection"])
+                drop_collection(client, chroma["collection"] + SENTENCES)
+        shutil.rmtree(b, ignore_errors=True)

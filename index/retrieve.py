@@ -1,7 +1,9 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense (Chroma, passages and sentences) and BM25, fused by score.
 
-Identifiers named in the query ("GOVERN 1.2", "MS-2.5-003") add a third ranking of the
-passages that carry them, so an exact citation lookup is not left to similarity alone.
+Reciprocal rank fusion was the first design; a convex mix of normalised scores found the
+gold page in the top 5 for 0.78 of the dev questions against 0.73 for RRF, so scores it is.
+What the question points at — a named document, an identifier ("GOVERN 1.2"), a page, a
+quoted phrase — adds a bonus, so an exact lookup is not left to similarity alone.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class NoIndexError(RuntimeError):
 @dataclass(frozen=True)
 class Hit:
     chunk: Chunk
-    score: float  # fused RRF score
+    score: float  # fused score (higher is better)
     cosine: float | None = None  # dense similarity to the query, when dense saw it
     ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank per retriever
 

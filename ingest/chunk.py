@@ -114,6 +114,10 @@ def sentence_units(page: Page, cuts: set[int] | None = None) -> list[Unit]:
     return units
 
 
+def _inside(section: str, parent: str) -> bool:
+    return section == parent or section.startswith(parent + " > ") or not parent
+
+
 def section_tail(section: str, levels: int = 2) -> str:
     """The last levels of a section path: enough context for a passage, few tokens."""
     parts = [p for p in section.split(" > ") if p]
@@ -224,22 +228,24 @@ def chunk_document(
             if not segments or segments[-1][0] != sec or u.start in cuts.get(u.page, set()):
                 segments.append((sec, []))
             segments[-1][1].append(u)
-    # A heading with next to nothing under it (a lone "About") joins the next segment.
+    # A heading with next to nothing under it ("Govern", "About") joins the segment that
+    # follows when that segment is inside it; never a sibling, whose label it would take.
     merged: list[tuple[str, list[Unit]]] = []
-    carry: list[Unit] = []
+    carry: tuple[str, list[Unit]] | None = None
     for sec, units in segments:
-        units = carry + units
+        if carry is not None:
+            if _inside(sec, carry[0]):
+                units = carry[1] + units
+            else:
+                merged.append(carry)
+            carry = None
         size = sum(count(by_page[u.page].text[u.start : u.end]) for u in units)
         if size < min_tokens:
-            carry = units
+            carry = (sec, units)
             continue
-        carry = []
         merged.append((sec, units))
-    if carry:
-        if merged:
-            merged[-1] = (merged[-1][0], merged[-1][1] + carry)
-        else:
-            merged.append((sections.at(carry[0].page, carry[0].start), carry))
+    if carry is not None:
+        merged.append(carry)
 
     chunks: list[Chunk] = []
     for sec, units in merged:

@@ -58,7 +58,12 @@ def strip_line_numbers(text: str) -> str:
             )
             nums.append(int(m.group(1)) if m else None)
         seq = [n for n in nums if n is not None]
-        if len(seq) < 5 or len(seq) < 0.5 * sum(1 for x in lines if x.strip()):
+        content = sum(1 for x in lines if x.strip())
+        if len(seq) < 5 or len(seq) < 0.5 * content:
+            continue
+        # Leading numbers that continue from an earlier page (35, 36, … on an endnotes page)
+        # are note numbers, not margin line numbers, which restart on every page.
+        if side == "start" and seq[0] > 2 and len(seq) < 0.8 * content:
             continue
         steps = sum(1 for a, b in itertools.pairwise(seq) if b == a + 1)
         if steps < 0.8 * (len(seq) - 1):
@@ -89,7 +94,12 @@ def undouble(text: str) -> str:
     for line in text.split("\n"):
         s = line.strip()
         half = len(s) // 2
-        if len(s) >= 6 and len(s) % 2 == 0 and s[:half] == s[half:]:
+        if (
+            len(s) >= 6
+            and len(s) % 2 == 0
+            and s[:half] == s[half:]
+            and sum(ch.isalpha() for ch in s[:half]) >= 3
+        ):
             line = s[:half]
         else:
             line = re.sub(

@@ -12,7 +12,7 @@ from ingest.pdf import read_pdf
 from ingest.sections import SectionIndex, build_headings
 from ingest.tokens import TokenCounter
 
-PIPELINE_VERSION = "3"  # bump when parsing/cleaning/chunking changes: forces a re-parse
+PIPELINE_VERSION = "4"  # bump when parsing/cleaning/chunking changes: forces a re-parse
 
 
 def page_labels(count: int, pdf_labels: list[str] | None, printed: list[str | None]) -> list[str]:

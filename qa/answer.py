@@ -25,7 +25,7 @@ from qa.evidence import (
     asks_quantity,
     has_number,
     is_directive,
-    unknown_names,
+    specific_unknowns,
     vocabulary,
 )
 from qa.lexical import Idf, overlap, terms
@@ -170,8 +170,20 @@ class Answerer:
         top = [self._text(c.chunk, c.index, c.last) for c in cands[:3]]
         if asks_quantity(question) and not has_number(top, question):
             score -= QUANTITY_PENALTY
-        score -= UNKNOWN_NAME_PENALTY * min(2, len(unknown_names(question, self.vocab)))
+        score -= UNKNOWN_NAME_PENALTY * min(2, specific_unknowns(question, self.vocab))
         return score
+
+    def points_at(self, question: str, hits: Sequence[Hit]) -> bool:
+        """Whether the question names a page of a named document, or an identifier, that
+        the retrieved passages carry — and nothing the documents never mention (a question
+        mapping GOVERN 1.1 to another standard's clause is not answered by GOVERN 1.1)."""
+        if specific_unknowns(question, self.vocab):
+            return False
+        a = self.retriever.analyzer.run(question)
+        if a.pages and a.docs and any(h.ranks.get("page") for h in hits):
+            return True
+        ids = set(find_identifiers(question))
+        return bool(ids) and any(own_identifier(h.chunk.section) in ids for h in hits)
 
     def citation(self, n: int, c: Candidate) -> Citation:
         s = c.chunk.sentences[c.index]
@@ -210,7 +222,9 @@ class Answerer:
         t2 = time.perf_counter()
         cands = self.candidates(question, qvec, hits)
         evidence = self.evidence(question, cands)
-        abstained = evidence < self.policy.threshold
+        # A lookup that resolves ("page 12 of the AI 800-1", "GOVERN 1.2") is answered by
+        # what it points at, however weakly its wording matches.
+        abstained = evidence < self.policy.threshold and not self.points_at(question, hits)
         chosen = self.select(cands) if not abstained else _nearest(cands)
         cites = [self.citation(n, c) for n, c in enumerate(chosen, start=1)]
         cites = [c for c in cites if c.verified]  # an unverified quote is never shown

@@ -34,16 +34,24 @@ class CiteResult(BaseModel):
 class Citer:
     retriever: Retriever
 
-    def _match(self, c: Chunk) -> CiteMatch:
+    def _matches(self, chunks: list[Chunk]) -> list[CiteMatch]:
+        """One match per page a passage lies on, so the text shown is on the page named."""
         cat = self.retriever.catalog
-        return CiteMatch(
-            doc=c.doc,
-            title=cat.title(c.doc),
-            page=c.page,
-            page_label=cat.pages[(c.doc, c.page)].label,
-            section=c.section,
-            text=c.text,
-        )
+        out = []
+        for c in chunks:
+            for s in c.spans:
+                page = cat.pages[(c.doc, s.page)]
+                out.append(
+                    CiteMatch(
+                        doc=c.doc,
+                        title=cat.title(c.doc),
+                        page=s.page,
+                        page_label=page.label,
+                        section=c.section,
+                        text=page.text[s.start : s.end],
+                    )
+                )
+        return out
 
     def _section_at(self, doc: str, page: int, offset: int) -> str:
         chunks = sorted(
@@ -67,9 +75,7 @@ class Citer:
                 chunks = [c for c in cat.chunks.values() if ident in c.identifiers]
                 note = f"no section is headed {ident}; passages that mention it"
             chunks.sort(key=lambda c: (c.doc, c.page, c.spans[0].start))
-            return CiteResult(
-                query=q, kind="identifier", matches=[self._match(c) for c in chunks[:limit]], note=note
-            )
+            return CiteResult(query=q, kind="identifier", matches=self._matches(chunks[:limit]), note=note)
 
         a = self.retriever.analyzer.run(q)
         if a.pages and a.docs and len(q) < 120:
@@ -120,7 +126,7 @@ class Citer:
         return CiteResult(
             query=q,
             kind="nearest",
-            matches=[self._match(h.chunk) for h in hits],
+            matches=self._matches([h.chunk for h in hits]),
             note="no exact match; the nearest passages",
         )
 

@@ -135,6 +135,15 @@ def vocabulary(texts: Iterable[str]) -> set[str]:
     return vocab
 
 
+def specific_unknowns(question: str, vocab: set[str]) -> int:
+    """How many specific things the question names that no passage mentions: proper names
+    and numbers count one each; bare acronyms only when two or more are unknown (a single
+    one, "GPU", is more often a generic term than the subject of the question)."""
+    names = unknown_names(question, vocab)
+    acronyms = [n for n in names if n.isupper() and not any(ch.isdigit() for ch in n)]
+    return len(names) - len(acronyms) + (len(acronyms) if len(acronyms) >= 2 else 0)
+
+
 def unknown_names(question: str, vocab: set[str]) -> list[str]:
     """Proper names, acronyms and numbers of the question that no passage contains."""
     out = []

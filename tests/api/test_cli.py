@@ -52,6 +52,10 @@ def test_bad_input_gets_one_clear_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and "unknown document id" in r.stderr
     r = airq("ingest", "--corpus-dir", str(tmp_path / "missing"), data=tmp_path)
     assert r.returncode == 2 and "no such folder" in r.stderr
+    bad = tmp_path / "latin1.jsonl"
+    bad.write_bytes(b'{"id": 1, "question": "caf\xe9"}\n')
+    r = airq("ask", "--batch", str(bad), data=tmp_path)
+    assert r.returncode == 2 and "not UTF-8 text" in r.stderr and "Traceback" not in r.stderr
     r = airq("corpus", "list", AIRQ_CHROMA_URL="localhost:8000")
     assert r.returncode == 2 and "AIRQ_CHROMA_URL" in r.stderr
 

@@ -27,6 +27,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
+        if self.path == "/loop.pdf":
+            self.send_response(302)
+            self.send_header("Location", "/loop.pdf")
+            self.end_headers()
+            return
+        if self.path == "/login.pdf":
+            body = b"<html>please sign in</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path in ("/doc.pdf", "/flaky.pdf", "/other.pdf"):
             body = BODY if self.path != "/other.pdf" else b"%PDF-1.4 something else"
             self.send_response(200)
@@ -95,3 +107,11 @@ def test_copy_from_folder_by_id_or_official_name(tmp_path: Path) -> None:
     assert (tmp_path / "files" / "test-doc.pdf").read_bytes() == BODY
     [r2] = fetch([_doc("https://x/none.pdf", None)], tmp_path / "f2", from_dir=src)
     assert r2.outcome is Outcome.FAILED and "looked for test-doc.pdf" in r2.message
+
+
+def test_html_instead_of_pdf_and_redirect_loops_fail_cleanly(server: str, tmp_path: Path) -> None:
+    [html] = fetch([_doc(f"{server}/login.pdf", None)], tmp_path, retries=1)
+    assert html.outcome is Outcome.FAILED and "not a PDF" in html.message
+    [loop] = fetch([_doc(f"{server}/loop.pdf", None)], tmp_path, retries=1)
+    assert loop.outcome is Outcome.FAILED and "TooManyRedirects" in loop.message
+    assert list(tmp_path.iterdir()) == []

@@ -74,7 +74,9 @@ def test_changed_file_is_reparsed_and_removed_file_dropped(tmp_path: Path) -> No
     r = ingest(srcs[:1], data, HashEmbedder(), workers=1)
     assert r.removed == ["beta"]
     assert Catalog.load(current_dir(data).resolve()).doc_ids == ["alpha"]
-    assert len(list((data / "builds").iterdir())) == 1
+    # The live build and the one before it are kept; older ones go.
+    names = {b.name for b in (data / "builds").iterdir()}
+    assert r.build_id in names and len(names) == 2
 
 
 def test_bad_file_is_skipped_and_others_ingested(tmp_path: Path) -> None:
@@ -85,6 +87,10 @@ def test_bad_file_is_skipped_and_others_ingested(tmp_path: Path) -> None:
     assert [f.source.doc for f in r.failures] == ["broken"]
     assert "not a PDF" in r.failures[0].line() and str(bad) in r.failures[0].line()
     assert sorted(r.parsed) == ["alpha", "beta"]
+    # The same bad bytes again: reported, not re-parsed, and no needless rebuild.
+    again = ingest([*srcs, Source("broken", "Broken", bad)], tmp_path / "data", HashEmbedder(), workers=2)
+    assert not again.changed and again.build_id == r.build_id
+    assert "unchanged since the last ingest" in again.failures[0].reason
 
 
 def test_failed_ingest_leaves_previous_index_answering(tmp_path: Path) -> None:

@@ -66,10 +66,12 @@ def test_ingest_and_retrieve_through_server(tmp_path: Path, chroma_url: str) -> 
     hits = ret.run(Query("GOVERN 1.6 inventory", k=3))
     assert hits[0].chunk.doc == "alpha"
     assert ret.run(Query("model weights", k=2, docs=("beta",)))[0].chunk.doc == "beta"
-    # A rebuild replaces the server collections and drops the old ones.
+    # Rebuilds keep the live and the previous build's collections and drop older ones.
     r2 = ingest(srcs, data, HashEmbedder(), chroma_url=chroma_url, workers=1, force=True)
+    r3 = ingest(srcs, data, HashEmbedder(), chroma_url=chroma_url, workers=1, force=True)
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_url.rsplit(":", 1)[1]))
     names = {c.name for c in client.list_collections()}
-    assert f"airq-{r2.build_id}" in names and f"airq-{r.build_id}" not in names
+    assert {f"airq-{r3.build_id}", f"airq-{r2.build_id}-sentences"} <= names
+    assert f"airq-{r.build_id}" not in names and f"airq-{r.build_id}-sentences" not in names
     with pytest.raises(NoIndexError, match="built on Chroma"):
         Retriever(data, HashEmbedder(), chroma_url="http://127.0.0.1:1")

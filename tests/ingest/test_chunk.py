@@ -75,3 +75,24 @@ def test_budget_beyond_window_is_refused() -> None:
 
     with pytest.raises(ValueError, match="exceeds"):
         chunk_document("d", "T", [], SectionIndex([]), words, max_tokens=MAX_TOKENS)
+
+
+def test_small_heading_never_lends_its_label_to_a_sibling() -> None:
+    text = "GOVERN 1.1: Legal requirements.\nGOVERN 1.2: Trustworthy characteristics are in policy work."
+    page = Page("d", 1, "1", text)
+    second = text.index("GOVERN 1.2")
+    heads = [Heading(1, 0, 1, "GOVERN 1.1"), Heading(1, second, 1, "GOVERN 1.2")]
+    chunks = chunk_document("d", "T", [page], SectionIndex(heads), words, max_tokens=200, min_tokens=6)
+    for c in chunks:
+        assert c.text.startswith(c.section)
+    parent = [Heading(1, 0, 1, "Govern"), Heading(1, 7, 2, "GOVERN 1.1")]
+    merged = chunk_document(
+        "d",
+        "T",
+        [Page("d", 1, "1", "Govern\nGOVERN 1.1 text follows here now.")],
+        SectionIndex(parent),
+        words,
+        max_tokens=200,
+        min_tokens=3,
+    )
+    assert len(merged) == 1 and merged[0].section == "Govern > GOVERN 1.1"

@@ -65,3 +65,12 @@ def test_toc_detection() -> None:
     toc = "Table of Contents\n" + "\n".join(f"{i}. Section {i} ........ {i * 3}" for i in range(1, 9))
     assert is_toc_page(toc)
     assert not is_toc_page("Plain prose. More prose.\nAnd a line ending in 2024")
+
+
+def test_endnote_numbers_are_not_line_numbers() -> None:
+    notes = (
+        "\n".join(f"{n} Author, Title of work number {n} (2024)." for n in range(35, 42))
+        + "\nmore text\nand more"
+    )
+    assert strip_line_numbers(notes) == notes
+    assert undouble("123123") == "123123"
