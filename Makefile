@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Where `make demo` copies the PDFs from; empty = download from the official URLs.
 CORPUS_FROM ?= $(if $(wildcard ../shared/corpus/*.pdf),../shared/corpus,)
-QUESTION ?= What should an organization do to manage the risk of confabulation in generative AI?
+QUESTION ?= We host an inference API for other companies' models. How should we protect model weights from theft?
 
 .PHONY: install demo test lint eval bench clean
 
