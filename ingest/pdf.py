@@ -47,6 +47,8 @@ def _walk_outline(reader: PdfReader, items: list[Any], level: int, out: list[Out
 def read_pdf(path: Path) -> RawDocument:
     """Extract one PDF; raise ``BadPdf`` with a one-line reason for files we cannot use."""
     try:
+        if path.stat().st_size == 0:
+            raise BadPdf("empty file (0 bytes); download it again")
         with path.open("rb") as f:
             if f.read(5) != b"%PDF-":
                 raise BadPdf("not a PDF (no %PDF header); replace it with the real PDF file")

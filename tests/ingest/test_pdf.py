@@ -26,6 +26,13 @@ def test_not_a_pdf(tmp_path: Path) -> None:
         read_pdf(p)
 
 
+def test_empty_file(tmp_path: Path) -> None:
+    p = tmp_path / "x.pdf"
+    p.write_bytes(b"")
+    with pytest.raises(BadPdf, match="empty file"):
+        read_pdf(p)
+
+
 def test_corrupt_pdf(tmp_path: Path) -> None:
     p = tmp_path / "x.pdf"
     p.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage")
