@@ -242,6 +242,9 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="Your question, in your own words.")] = None,
     doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these document ids.")] = None,
     k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to draw on.")] = None,
+    section: Annotated[
+        str | None, typer.Option(help='Only passages whose section path contains this, e.g. "MEASURE 2".')
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON answer schema.")] = False,
     batch: Annotated[
         Path | None, typer.Option(help='JSONL file of {"id", "question"} lines; one JSON answer per line.')
@@ -269,7 +272,7 @@ def ask(
     if batch is None:
         assert question is not None
         try:
-            answer = engine.answerer.run(question, docs=docs, k=k)
+            answer = engine.answerer.run(question, docs=docs, k=k, section=section)
         except ValueError as exc:
             fail(str(exc), 2)
         if as_json:
@@ -293,7 +296,7 @@ def ask(
                 raise ValueError(f"field 'question' is longer than {s.max_question_chars} characters")
             qid = row.get("id")
             answer = engine.answerer.run(
-                row["question"], docs=docs, k=k, qid=None if qid is None else str(qid)
+                row["question"], docs=docs, k=k, qid=None if qid is None else str(qid), section=section
             )
         except json.JSONDecodeError as exc:
             bad += 1

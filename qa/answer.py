@@ -202,9 +202,14 @@ class Answerer:
         )
 
     def run(
-        self, question: str, docs: Sequence[str] = (), k: int | None = None, qid: str | None = None
+        self,
+        question: str,
+        docs: Sequence[str] = (),
+        k: int | None = None,
+        qid: str | None = None,
+        section: str | None = None,
     ) -> Answer:
-        return self.respond(question, docs, k, qid).answer
+        return self.respond(question, docs, k, qid, section=section).answer
 
     def respond(
         self,
@@ -213,12 +218,14 @@ class Answerer:
         k: int | None = None,
         qid: str | None = None,
         mode: str = "hybrid",
+        section: str | None = None,
     ) -> Response:
         """The answer plus what evaluation needs: the evidence score and the retrieved hits."""
         t0 = time.perf_counter()
         qvec = self.retriever.embed_query(question)
         t1 = time.perf_counter()
-        hits = self.retriever.run(Query(question, k=k or self.k, docs=tuple(docs), mode=mode), qvec)
+        query = Query(question, k=k or self.k, docs=tuple(docs), mode=mode, section=section or None)
+        hits = self.retriever.run(query, qvec)
         t2 = time.perf_counter()
         cands = self.candidates(question, qvec, hits)
         evidence = self.evidence(question, cands)

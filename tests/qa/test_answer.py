@@ -28,9 +28,11 @@ def test_identifier_question_cites_its_own_text(engine) -> None:  # type: ignore
     assert "GOVERN 1.2" in a.citations[0].section
 
 
-def test_doc_filter(engine) -> None:  # type: ignore[no-untyped-def]
+def test_doc_and_section_filters(engine) -> None:  # type: ignore[no-untyped-def]
     a = engine.answerer.run("How should red teams be used?", docs=["nist-ai-800-1-ipd"])
     assert a.citations and all(c.doc == "nist-ai-800-1-ipd" for c in a.citations)
+    b = engine.answerer.run("What should be documented?", section="MEASURE 2")
+    assert b.citations and all("MEASURE 2" in c.section for c in b.citations)
 
 
 def test_abstains_when_evidence_is_weak(engine) -> None:  # type: ignore[no-untyped-def]
