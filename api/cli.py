@@ -382,45 +382,39 @@ def eval_retrieval(
     k: Annotated[int, typer.Option(min=1, max=50)] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Page hit@1/3/5 and MRR of retrieved passages and of cited pages, per kind."""
+    """Quick look: airq's page hit@1/3/5 and MRR per kind (no report written)."""
     from rich.progress import Progress
 
-    from eval.retrieval import evaluate
+    from eval.runner import run, summarize
+    from eval.systems import AirqSystem
 
     _, qs = _dataset(dataset)
     engine = _engine()
     with Progress(console=err) as bar:
         task = bar.add_task("questions", total=len(qs))
-        summary = evaluate(qs, engine.answerer, k=k, on_step=lambda i: bar.update(task, completed=i))
-    data = {
-        "n": summary.n,
-        "retrieved": summary.retrieved,
-        "cited": summary.cited,
-        "per_kind": summary.per_kind,
-        "quotes_shown": summary.quotes_shown,
-        "quotes_verified": summary.quotes_verified,
-        "abstain_recall": summary.abstain_recall,
-        "false_abstention": summary.false_abstention,
-        "latency_ms_p50": summary.latency_ms_p50,
-    }
-    if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    table = Table(title=f"{summary.n} questions")
-    for col in ("view", "n", "hit@1", "hit@3", "hit@5", "MRR"):
-        table.add_column(col)
-    n_ans = sum(1 for r in summary.rows if r.q.answerable)
-    for name, sc in (("retrieved", summary.retrieved), ("cited", summary.cited)):
-        table.add_row(name, str(n_ans), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr")))
-    for kind, sc in summary.per_kind.items():
-        table.add_row(
-            f"  {kind}", str(int(sc["n"])), *(f"{sc[m]:.3f}" for m in ("hit@1", "hit@3", "hit@5", "mrr"))
+        results = run(
+            qs, [AirqSystem(engine.answerer, k=k)], on_step=lambda _n, i: bar.update(task, completed=i)
         )
+    m = summarize(results)["airq"]
+    if as_json:
+        sys.stdout.write(json.dumps(m, indent=2) + "\n")
+        return
+    cols = ("hit@1", "hit@3", "hit@5", "mrr")
+    table = Table(title=f"{len(qs)} questions")
+    for col in ("kind", "n", *cols):
+        table.add_column(col)
+    table.add_row(
+        "all answerable", str(m["overall"]["answerable"]), *(f"{m['overall'][c]:.3f}" for c in cols)
+    )
+    for kind, b in m["per_kind"].items():
+        if kind != "unanswerable":
+            table.add_row(f"  {kind}", str(b["n"]), *(f"{b[c]:.3f}" for c in cols))
     out.print(table)
+    o = m["overall"]
     out.print(
-        f"quotes verified {summary.quotes_verified}/{summary.quotes_shown}; "
-        f"abstention recall {summary.abstain_recall:.2f}, false abstention {summary.false_abstention:.2f}; "
-        f"p50 latency {summary.latency_ms_p50:.0f} ms"
+        f"citation precision {o['citation_precision']:.3f}; quotes verified {o['quote_verification']:.0%}; "
+        f"abstention recall {o['abstention_recall']:.2f}, false abstention {o['false_abstention']:.2f}; "
+        f"p50 latency {o['latency_p50_ms']:.0f} ms"
     )
 
 

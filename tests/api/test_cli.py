@@ -105,3 +105,6 @@ def test_eval_run_with_floor(real_index: Path, tmp_path: Path) -> None:
     assert r.returncode == 1 and "below floor" in r.stderr
     r = airq("eval", "run", "--systems", "gpt", data=real_index)
     assert r.returncode == 2 and "unknown" in r.stderr
+    r = airq("eval", "retrieval", "--json", data=real_index)
+    quick = json.loads(r.stdout)
+    assert quick["overall"]["hit@5"] >= 0.5 and "role" in quick["per_kind"]
