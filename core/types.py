@@ -59,10 +59,6 @@ class Chunk:
     kind: str = "text"  # "text", or "references" for bibliographies and endnotes
     sentences: tuple[Span, ...] = ()  # sentence / list-item units, each inside one span
 
-    def sentence_text(self, pages: dict[tuple[str, int], Page], i: int) -> str:
-        s = self.sentences[i]
-        return pages[(self.doc, s.page)].text[s.start : s.end]
-
     SPAN_JOIN = "\n"
 
     @property

@@ -36,8 +36,3 @@ class TokenCounter:
 
     def count(self, text: str) -> int:
         return len(self._tok.encode(text, add_special_tokens=False).ids)
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        if not texts:
-            return []
-        return [len(e.ids) for e in self._tok.encode_batch(texts, add_special_tokens=False)]

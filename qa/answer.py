@@ -72,12 +72,10 @@ class Response:
 
 @dataclass(frozen=True)
 class Candidate:
-    hit_rank: int
     chunk: Chunk
     index: int  # sentence index in the chunk (first of the run)
     last: int  # last sentence index included (a lead-in plus its list items)
     score: float
-    cosine: float
 
 
 def verify(quote: str, page_text: str) -> bool:
@@ -125,8 +123,9 @@ class Answerer:
                     and last - i < 3
                 ):
                     last += 1
-                cos = float(v @ qvec)
-                score = cos + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
+                score = (
+                    float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
+                )
                 if own_identifier(c.section) in named_ids:
                     score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
                 if c.kind == "references":
@@ -137,7 +136,7 @@ class Answerer:
                     score -= SHORT_PENALTY  # short generic lines match everything a little
                 if wants_action and is_directive(text, c.section):
                     score += DIRECTIVE_BONUS
-                out.append(Candidate(rank, c, i, last, score, cos))
+                out.append(Candidate(c, i, last, score))
         return sorted(out, key=lambda x: -x.score)
 
     def select(self, cands: Sequence[Candidate]) -> list[Candidate]:
