@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 
-def _stemmer():  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=1)
+def english_stemmer():  # type: ignore[no-untyped-def]
+    """The one Snowball stemmer BM25 and answer scoring share, so both see the same terms."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -21,13 +24,13 @@ class BM25Index:
     def __init__(self, ids: list[str], retriever: object):
         self.ids = ids
         self._retriever = retriever
-        self._stem = _stemmer()
+        self._stem = english_stemmer()
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> BM25Index:
         import bm25s
 
-        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=english_stemmer(), show_progress=False)
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         return cls(list(ids), retriever)

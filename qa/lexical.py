@@ -6,7 +6,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+
+from index.bm25 import english_stemmer
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 # Question and chat filler: words that say how someone asks, not what about.
@@ -171,16 +172,9 @@ STOP = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def terms(text: str) -> list[str]:
     words = [w.lower() for w in _TOKEN.findall(text)]
-    return _stemmer().stemWords([w for w in words if w not in STOP and len(w) > 1])
+    return english_stemmer().stemWords([w for w in words if w not in STOP and len(w) > 1])
 
 
 class Idf:
