@@ -216,6 +216,8 @@ def _engine() -> Any:
 
 def _print_answer(a: Any) -> None:
     style = "yellow" if a.abstained else "bold"
+    if a.role_note:
+        out.print(f"{a.role_note} (--role ROLE; see `airq roles`)", style="dim", highlight=False)
     out.print(a.answer, style=style, highlight=False)
     if a.citations:
         out.print()
@@ -225,6 +227,14 @@ def _print_answer(a: Any) -> None:
         if c.section:
             out.print(f"    § {c.section}", style="dim", highlight=False)
         out.print(f"    “{c.quote}”", highlight=False)
+
+
+def _answer_json(answer: Any) -> dict[str, Any]:
+    """The fixed JSON schema: ``id`` only when the question had one; every other key always."""
+    d: dict[str, Any] = answer.model_dump()
+    if d.get("id") is None:
+        d.pop("id", None)
+    return d
 
 
 def _check_docs(engine: Any, docs: list[str]) -> None:
@@ -245,6 +255,9 @@ def ask(
     section: Annotated[
         str | None, typer.Option(help='Only passages whose section path contains this, e.g. "MEASURE 2".')
     ] = None,
+    role: Annotated[
+        str | None, typer.Option(help="Answer for this role (see `airq roles`); default: detect it.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON answer schema.")] = False,
     batch: Annotated[
         Path | None, typer.Option(help='JSONL file of {"id", "question"} lines; one JSON answer per line.')
@@ -258,6 +271,11 @@ def ask(
         _utf8("question", question)
     if question is not None and len(question) > s.max_question_chars:
         fail(f"question: {len(question)} characters; the limit is {s.max_question_chars}", 2)
+    if role is not None:
+        from corpus.roles import ROLE_IDS
+
+        if role not in ROLE_IDS:
+            fail(f"--role {role!r}: not a role; choose from {', '.join(ROLE_IDS)}", 2)
     if batch is not None and not batch.is_file():
         fail(f"--batch {batch}: no such file", 2)
     lines: list[str] = []
@@ -272,11 +290,11 @@ def ask(
     if batch is None:
         assert question is not None
         try:
-            answer = engine.answerer.run(question, docs=docs, k=k, section=section)
+            answer = engine.answerer.run(question, docs=docs, k=k, section=section, role=role)
         except ValueError as exc:
             fail(str(exc), 2)
         if as_json:
-            sys.stdout.write(json.dumps(answer.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(_answer_json(answer), ensure_ascii=False) + "\n")
         else:
             _print_answer(answer)
         return
@@ -296,7 +314,12 @@ def ask(
                 raise ValueError(f"field 'question' is longer than {s.max_question_chars} characters")
             qid = row.get("id")
             answer = engine.answerer.run(
-                row["question"], docs=docs, k=k, qid=None if qid is None else str(qid), section=section
+                row["question"],
+                docs=docs,
+                k=k,
+                qid=None if qid is None else str(qid),
+                section=section,
+                role=row.get("role") or role,
             )
         except json.JSONDecodeError as exc:
             bad += 1
@@ -306,7 +329,7 @@ def ask(
             bad += 1
             err.print(f"{batch}:{n}: {exc}; line skipped", highlight=False)
             continue
-        sys.stdout.write(json.dumps(answer.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(_answer_json(answer), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     if bad:
         raise typer.Exit(1)
@@ -338,6 +361,83 @@ def cite(
             out.print(f"§ {m.section}", style="dim", highlight=False)
         out.print(m.text.strip(), highlight=False)
         out.print()
+
+
+@app.command()
+def obligations(
+    role: Annotated[str, typer.Option(help="A role id: see `airq roles`.")],
+    topic: Annotated[str | None, typer.Option(help="Only what concerns this, best first.")] = None,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these document ids.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, max=10_000, help="At most this many.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+) -> None:
+    """The recommendations addressed to a role, by document and section, each quote verified."""
+    from corpus.roles import ROLE_IDS
+    from qa.obligations import as_json as to_json
+    from qa.obligations import as_markdown, group
+
+    if role not in ROLE_IDS:
+        fail(f"--role {role!r}: not a role; choose from {', '.join(ROLE_IDS)}", 2)
+    if topic is not None:
+        _utf8("--topic", topic)
+    engine = _engine()
+    docs = list(doc or [])
+    _check_docs(engine, docs)
+    items = engine.obligations.run(role, topic=topic, docs=docs, limit=limit)
+    tax = engine.answerer.taxonomy
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(tax, role, topic, items), ensure_ascii=False) + "\n")
+        return
+    if markdown:
+        sys.stdout.write(as_markdown(tax, role, topic, items) + "\n")
+        return
+    if not items:
+        out.print(
+            f"Nothing addressed to {tax.roles[role].name} found" + (f" about {topic!r}." if topic else ".")
+        )
+        return
+    for title, sections in group(items).items():
+        out.print(f"[bold]{title}[/]", highlight=False)
+        for section, obs in sections.items():
+            out.print(f"  § {section}", style="dim", highlight=False)
+            for o in obs:
+                out.print(f"  • “{o.quote}” [cyan]p. {o.page_label}[/] (PDF page {o.page})", highlight=False)
+    out.print(f"{len(items)} recommendation(s) addressed to {tax.roles[role].name}.")
+
+
+@app.command()
+def roles() -> None:
+    """The five roles answers can be written for (DHS Framework actors)."""
+    from corpus.roles import RolesError, load_taxonomy
+
+    try:
+        tax = load_taxonomy()
+    except RolesError as exc:
+        fail(str(exc), 2)
+    for r in tax.roles.values():
+        out.print(f"[bold cyan]{r.id}[/]  {r.name}", highlight=False)
+        out.print(f"    {r.description}", style="dim", highlight=False)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """HTTP API, chat page (/) and OpenAI-compatible endpoint; models load once at start-up."""
+    import uvicorn
+
+    from api.app import create_app
+
+    s = settings()
+    if not s.data_dir.is_dir():
+        err.print(f"[yellow]warning:[/] {s.data_dir}: no index yet; /readyz stays 503 until an ingest")
+    out.print(f"airq on http://{host}:{port}/  (API docs at /docs)", highlight=False)
+    uvicorn.run(create_app(s), host=host, port=port, log_level="info")
 
 
 # --------------------------------------------------------------------------- eval

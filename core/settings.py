@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages an answer draws on.")
     ingest_workers: int = Field(2, ge=1, le=32)
     max_question_chars: int = Field(2000, ge=10)
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for POST /v1/ingest; unset = ingest over HTTP disabled."
+    )
 
     @field_validator("chroma_url")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _SOFT = str.maketrans({"\u00ad": None, "\u200b": None, "\ufeff": None})
@@ -34,3 +35,12 @@ def loose_form(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_SOFT).translate(_QUOTES).lower()
     text = re.sub(r"(\w)-\s*(\w)", r"\1\2", text)
     return collapse_ws(re.sub(r"[^\w\s]|_", " ", text))
+
+
+@lru_cache(maxsize=1)
+def english_stemmer():  # type: ignore[no-untyped-def]
+    """The one Snowball stemmer BM25, answer scoring and role cues share, so all see the
+    same terms."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")

@@ -7,6 +7,7 @@ public JSON answer schema that other tools read, so their field names are fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +59,8 @@ class Chunk:
     labels: tuple[str, ...] = ()
     kind: str = "text"  # "text", or "references" for bibliographies and endnotes
     sentences: tuple[Span, ...] = ()  # sentence / list-item units, each inside one span
+    roles: tuple[str, ...] = ()  # role ids the passage addresses (corpus/roles.toml)
+    areas: tuple[str, ...] = ()  # responsibility areas it concerns
 
     SPAN_JOIN = "\n"
 
@@ -91,6 +94,7 @@ class DocumentInfo:
     landing: str | None = None
     alt_urls: tuple[str, ...] = field(default=())
     aliases: tuple[str, ...] = field(default=())  # how users name it: "AI RMF", "SSDF"
+    hints: tuple[str, ...] = field(default=())  # how users allude to it: "the framework", "the draft"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +133,8 @@ class Answer(BaseModel):
     abstained: bool
     citations: list[Citation]
     timings_ms: dict[str, float]
+    role: str | None = Field(None, description="The asker's role the answer was written for.")
+    role_source: Literal["given", "detected", "none"] = Field(
+        "none", description="given (asked for), detected (from the question's wording), none."
+    )
+    role_note: str = Field("", description="Which role was assumed, why, and how to change it.")

@@ -33,6 +33,7 @@ class _Entry(BaseModel):
     landing: str | None = None
     alt_urls: list[str] = []
     aliases: list[str] = []
+    hints: list[str] = []
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> list[DocumentInfo]:
@@ -62,6 +63,7 @@ def load_manifest(path: Path = MANIFEST_PATH) -> list[DocumentInfo]:
                 landing=e.landing,
                 alt_urls=tuple(e.alt_urls),
                 aliases=tuple(e.aliases),
+                hints=tuple(e.hints),
             )
         )
     ids = [d.id for d in docs]

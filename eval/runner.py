@@ -46,6 +46,7 @@ class Result:
     verified: int
     latency_ms: float
     failure: str = ""
+    detected_role: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,6 +97,7 @@ def judge(system: str, q: Question, out: Any) -> Result:
         verified=out.verified,
         latency_ms=round(out.latency_ms, 1),
         failure=failure,
+        detected_role=getattr(out, "role", None),
     )
 
 
@@ -118,6 +120,7 @@ def _block(rs: Sequence[Result]) -> dict[str, float]:
     una = [r for r in rs if not r.answerable]
     cps = [r.citation_precision for r in ans if r.citation_precision is not None]
     quotes = sum(r.quotes for r in rs)
+    asked = [r for r in rs if r.kind == "role" and r.role]  # role questions: the asker's own words
     return {
         "n": len(rs),
         "answerable": len(ans),
@@ -131,6 +134,9 @@ def _block(rs: Sequence[Result]) -> dict[str, float]:
         "quote_verification": (sum(r.verified for r in rs) / quotes) if quotes else float("nan"),
         "abstention_recall": mean([1.0 if r.abstained else 0.0 for r in una]) if una else float("nan"),
         "false_abstention": mean([1.0 if r.abstained else 0.0 for r in ans]),
+        "role_accuracy": mean([1.0 if r.detected_role == r.role else 0.0 for r in asked])
+        if asked and all(r.detected_role is not None for r in asked)
+        else float("nan"),
         "latency_p50_ms": percentile([r.latency_ms for r in rs], 50),
         "latency_p95_ms": percentile([r.latency_ms for r in rs], 95),
     }
@@ -188,6 +194,7 @@ COLUMNS = [
     "quote_verification",
     "abstention_recall",
     "false_abstention",
+    "role_accuracy",
     "latency_p50_ms",
     "latency_p95_ms",
 ]
@@ -227,7 +234,14 @@ def report(results: Sequence[Result], metrics: dict[str, Any], meta: dict[str, A
             else:
                 cells.append(f"{_fmt(b['hit@5'])} / {_fmt(b['fact_recall'])}")
         lines.append(f"| {k} | {n} | " + " | ".join(cells) + " |")
-    lines += ["", "## Per role (hit@5 / fact recall)", ""]
+    lines += [
+        "",
+        "## Per role (hit@5 / fact recall)",
+        "",
+        "Role accuracy: on role questions (the asker describes themselves in their own words), "
+        "the share where the role airq answered for is the question's gold role.",
+        "",
+    ]
     roles = sorted({k for m in metrics.values() for k in m["per_role"]})
     lines += ["| role | n | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
     for k in roles:

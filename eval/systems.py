@@ -21,6 +21,7 @@ class Output:
     quotes: int = 0
     verified: int = 0
     latency_ms: float = 0.0
+    role: str | None = None  # the asker's role it answered for: "" none, None = no notion of roles
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -52,6 +53,7 @@ class AirqSystem:
             quotes=len(a.citations),
             verified=sum(c.verified for c in a.citations),
             latency_ms=ms,
+            role=a.role or "",
         )
 
 

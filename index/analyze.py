@@ -34,6 +34,7 @@ class Analysis:
     physical: bool  # "page 59 of the PDF": the number is physical, not printed
     quotes: tuple[str, ...]  # quoted phrases (three words or more)
     definition: bool = False  # "what does X mean", "define X": glossaries are the place
+    hinted: tuple[str, ...] = ()  # documents it alludes to: "the framework", "this draft"
 
 
 def _alias_pattern(alias: str) -> re.Pattern[str]:
@@ -44,11 +45,17 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 class QueryAnalyzer:
     """Built once per index from document ids, titles and aliases."""
 
-    def __init__(self, names: Mapping[str, Sequence[str]]):
+    def __init__(self, names: Mapping[str, Sequence[str]], hints: Mapping[str, Sequence[str]] | None = None):
         pairs = [(alias, doc) for doc, aliases in names.items() for alias in {doc, *aliases} if alias]
         # Longest alias first, so "AI RMF Playbook" claims its words before "AI RMF" can.
         pairs.sort(key=lambda p: -len(p[0]))
         self._aliases = [(_alias_pattern(a), d) for a, d in pairs]
+        # An allusion needs a determiner: "the framework", "this draft", "NIST's profile".
+        self._hints = [
+            (re.compile(r"\b(?:the|this|that|nist['’]?s?)\s+" + _alias_pattern(h).pattern, re.IGNORECASE), d)
+            for d, hs in (hints or {}).items()
+            for h in hs
+        ]
 
     def docs_named(self, text: str) -> list[str]:
         found: list[tuple[int, str]] = []
@@ -72,4 +79,5 @@ class QueryAnalyzer:
             physical=bool(_PDF_WORDS.search(text)),
             quotes=quotes,
             definition=bool(_DEFINITION.search(text)),
+            hinted=tuple(dict.fromkeys(d for p, d in self._hints if p.search(text))),
         )

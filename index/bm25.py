@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-
-@lru_cache(maxsize=1)
-def english_stemmer():  # type: ignore[no-untyped-def]
-    """The one Snowball stemmer BM25 and answer scoring share, so both see the same terms."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+from core.text import english_stemmer
 
 
 class BM25Index:

@@ -31,6 +31,7 @@ import numpy as np
 from core.text import collapse_ws
 from core.types import Chunk, Page, ParsedDocument
 from corpus.manifest import State, doc_path, load_manifest, sha256_file, survey
+from corpus.roles import load_taxonomy
 from index.bm25 import BM25Index
 from index.catalog import MANIFEST, Catalog, write_documents
 from index.embed import Embedder, EmbeddingCache
@@ -186,7 +187,12 @@ def _ingest(
     t0 = time.perf_counter()
     report = IngestReport(build_id=None, changed=False, warnings=list(warnings))
     old: Catalog | None = Catalog.load(current_dir(data_dir).resolve()) if has_index(data_dir) else None
-    recipe = {"pipeline": PIPELINE_VERSION, "max_tokens": max_tokens, "embedder": embedder.name}
+    recipe = {
+        "pipeline": PIPELINE_VERSION,
+        "roles": load_taxonomy().digest,
+        "max_tokens": max_tokens,
+        "embedder": embedder.name,
+    }
 
     same_recipe = old is not None and old.manifest.get("recipe") == recipe and not force
     known_bad: dict[str, dict[str, str]] = old.manifest.get("failed", {}) if old and same_recipe else {}

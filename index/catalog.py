@@ -31,6 +31,8 @@ def chunk_to_json(c: Chunk) -> dict[str, Any]:
         "labels": list(c.labels),
         "kind": c.kind,
         "sentences": [[s.page, s.start, s.end] for s in c.sentences],
+        "roles": list(c.roles),
+        "areas": list(c.areas),
     }
 
 
@@ -45,6 +47,8 @@ def chunk_from_json(d: dict[str, Any]) -> Chunk:
         labels=tuple(d["labels"]),
         kind=d.get("kind", "text"),
         sentences=tuple(Span(*s) for s in d.get("sentences", [])),
+        roles=tuple(d.get("roles", [])),
+        areas=tuple(d.get("areas", [])),
     )
 
 

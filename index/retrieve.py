@@ -35,6 +35,7 @@ _GLOSSARY = re.compile(r"glossary|definitions|key terms|terminology", re.IGNOREC
 POINTER_BONUS = 1.0  # the passage carries the identifier / page / phrase the question names
 POINTER_DEPTH = 10
 NON_TEXT_PENALTY = 0.2  # references and question lists
+ROLE_BONUS = 0.1  # the passage addresses the asker's role
 
 
 class NoIndexError(RuntimeError):
@@ -56,6 +57,7 @@ class Query:
     docs: tuple[str, ...] = ()
     section: str | None = None  # case-insensitive substring of the section path
     mode: str = "hybrid"  # hybrid | dense | bm25
+    role: str | None = None  # the asker's role: passages addressed to it are preferred
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -107,9 +109,13 @@ class Retriever:
                 self._by_page.setdefault((c.doc, p), []).append(c.id)
         self._loose: dict[str, str] = {}
         self._loose_pages: dict[tuple[str, int], str] = {}
-        aliases = {d.id: d.aliases for d in load_manifest()}
+        manifest = {d.id: d for d in load_manifest()}
         self.analyzer = QueryAnalyzer(
-            {doc: (self.catalog.title(doc), *aliases.get(doc, ())) for doc in self.catalog.doc_ids}
+            {
+                doc: (self.catalog.title(doc), *(manifest[doc].aliases if doc in manifest else ()))
+                for doc in self.catalog.doc_ids
+            },
+            {doc: manifest[doc].hints for doc in self.catalog.doc_ids if doc in manifest},
         )
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -174,7 +180,9 @@ class Retriever:
         for passages the question points at (named document, identifier, page, quote)."""
         pool = max(self.pool, q.k * 4) * (3 if q.section else 1)
         a = self.analyzer.run(q.text)
-        named = [d for d in a.docs if not q.docs or d in q.docs]
+        # An allusion ("the framework", "this draft") names the documents that answer to it
+        # when the question names none outright.
+        named = [d for d in (a.docs or a.hinted) if not q.docs or d in q.docs]
         docs = list(q.docs) or None
         ranks: dict[str, dict[str, int]] = {}
         cos: dict[str, float] = {}
@@ -238,6 +246,8 @@ class Retriever:
                 s += NAMED_DOC_BONUS
             if q.mode == "hybrid" and a.definition and _GLOSSARY.search(self.catalog.chunks[c].section):
                 s += GLOSSARY_BONUS
+            if q.mode == "hybrid" and q.role and q.role in self.catalog.chunks[c].roles:
+                s += ROLE_BONUS
             if self.catalog.chunks[c].kind != "text":
                 s -= NON_TEXT_PENALTY  # cited works and question lists are not guidance
             scores[c] = s

@@ -57,6 +57,9 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         "kind": chunk.kind,
         "section_top": chunk.section.split(" > ")[0] if chunk.section else "",
         "identifiers": "|" + "|".join(chunk.identifiers) + "|" if chunk.identifiers else "",
+        "roles": "|" + "|".join(chunk.roles) + "|" if chunk.roles else "",
+        "areas": "|" + "|".join(chunk.areas) + "|" if chunk.areas else "",
+        **{f"role:{r}": 1 for r in chunk.roles},
     }
 
 
@@ -121,7 +124,10 @@ class DenseStore:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def query(self, vector: np.ndarray, k: int, docs: Sequence[str] | None = None) -> list[DenseHit]:
+    def query(
+        self, vector: np.ndarray, k: int, docs: Sequence[str] | None = None, role: str | None = None
+    ) -> list[DenseHit]:
+        """Nearest passages, optionally only those of ``docs`` or addressed to ``role``."""
         from llama_index.core.vector_stores.types import (
             FilterOperator,
             MetadataFilter,
@@ -129,11 +135,12 @@ class DenseStore:
             VectorStoreQuery,
         )
 
-        filters = None
+        conditions = []
         if docs:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="doc", value=list(docs), operator=FilterOperator.IN)]
-            )
+            conditions.append(MetadataFilter(key="doc", value=list(docs), operator=FilterOperator.IN))
+        if role:
+            conditions.append(MetadataFilter(key=f"role:{role}", value=1, operator=FilterOperator.EQ))
+        filters = MetadataFilters(filters=conditions) if conditions else None
         k = max(1, min(k, self.count()))
         res = self._store.query(
             VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)

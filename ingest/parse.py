@@ -6,13 +6,15 @@ from pathlib import Path
 
 from core.types import Page, ParsedDocument
 from corpus.manifest import sha256_file
+from corpus.roles import load_taxonomy
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document, resolve_labels
 from ingest.pdf import read_pdf
+from ingest.roles import RoleTagger
 from ingest.sections import SectionIndex, build_headings
 from ingest.tokens import TokenCounter
 
-PIPELINE_VERSION = "4"  # bump when parsing/cleaning/chunking changes: forces a re-parse
+PIPELINE_VERSION = "5"  # bump when parsing/cleaning/chunking changes: forces a re-parse
 
 
 def page_labels(count: int, pdf_labels: list[str] | None, printed: list[str | None]) -> list[str]:
@@ -40,6 +42,7 @@ def parse_pdf(
     chunks = chunk_document(
         doc_id, title, pages, SectionIndex(headings), counter.count, max_tokens=max_tokens
     )
+    chunks = RoleTagger(load_taxonomy()).run(doc_id, chunks)
     return ParsedDocument(
         doc=doc_id, sha256=sha256_file(path), pages=pages, headings=headings, chunks=tuple(chunks)
     )

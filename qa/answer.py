@@ -17,6 +17,7 @@ import numpy as np
 
 from core.text import collapse_ws, verify_form
 from core.types import Answer, Chunk, Citation
+from corpus.roles import Taxonomy, load_taxonomy
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.identifiers import find_identifiers, own_identifier
@@ -87,10 +88,17 @@ def verify(quote: str, page_text: str) -> bool:
 class Answerer:
     """``run(question)`` → ``Answer`` (the fixed JSON schema)."""
 
-    def __init__(self, retriever: Retriever, k: int = 5, policy: AbstainPolicy | None = None):
+    def __init__(
+        self,
+        retriever: Retriever,
+        k: int = 5,
+        policy: AbstainPolicy | None = None,
+        taxonomy: Taxonomy | None = None,
+    ):
         self.retriever = retriever
         self.k = k
         self.policy = policy if policy is not None else AbstainPolicy.load()
+        self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
         self.catalog = retriever.catalog
         self.vocab = vocabulary(c.text for c in self.catalog.chunks.values() if c.kind == "text")
         self.vocab |= vocabulary(self.catalog.title(d) for d in self.catalog.doc_ids)
@@ -207,8 +215,26 @@ class Answerer:
         k: int | None = None,
         qid: str | None = None,
         section: str | None = None,
+        role: str | None = None,
     ) -> Answer:
-        return self.respond(question, docs, k, qid, section=section).answer
+        return self.respond(question, docs, k, qid, section=section, role=role).answer
+
+    def role_for(self, question: str, role: str | None) -> tuple[str | None, str, str]:
+        """(role, role_source, role_note): the role asked for, else the one the question's
+        wording gives away, else none."""
+        if role is not None:
+            if role not in self.taxonomy.roles:
+                raise ValueError(f"role: {role!r} is not one of {', '.join(self.taxonomy.roles)}")
+            return role, "given", f"Answering for {self.taxonomy.roles[role].name} (the role you chose)."
+        guess = self.taxonomy.detect(question)
+        if guess is None:
+            return None, "none", ""
+        name = self.taxonomy.roles[guess.role].name
+        return (
+            guess.role,
+            "detected",
+            f"Answering for {name}, detected from “{guess.cue}”; choose a role to change this.",
+        )
 
     def respond(
         self,
@@ -218,12 +244,16 @@ class Answerer:
         qid: str | None = None,
         mode: str = "hybrid",
         section: str | None = None,
+        role: str | None = None,
     ) -> Response:
         """The answer plus what evaluation needs: the evidence score and the retrieved hits."""
         t0 = time.perf_counter()
+        role, role_source, role_note = self.role_for(question, role)
         qvec = self.retriever.embed_query(question)
         t1 = time.perf_counter()
-        query = Query(question, k=k or self.k, docs=tuple(docs), mode=mode, section=section or None)
+        query = Query(
+            question, k=k or self.k, docs=tuple(docs), mode=mode, section=section or None, role=role
+        )
         hits = self.retriever.run(query, qvec)
         t2 = time.perf_counter()
         cands = self.candidates(question, qvec, hits)
@@ -257,6 +287,9 @@ class Answerer:
                 "compose": ms(t2, t3),
                 "total": ms(t0, t3),
             },
+            role=role,
+            role_source=role_source,
+            role_note=role_note,
         )
         return Response(answer, evidence, list(hits))
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from index.bm25 import english_stemmer
+from core.text import english_stemmer
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 # Question and chat filler: words that say how someone asks, not what about.

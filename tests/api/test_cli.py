@@ -65,7 +65,16 @@ def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
     r = airq("ask", "What does the GenAI profile say about confabulation?", "--json", data=real_index)
     assert r.returncode == 0, r.stderr
     ans = json.loads(r.stdout)
-    assert set(ans) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(ans) == {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "timings_ms",
+        "role",
+        "role_source",
+        "role_note",
+    }
     c = ans["citations"][0]
     assert set(c) == {"n", "doc", "title", "page", "page_label", "section", "quote", "verified", "score"}
     assert c["verified"] is True and "total" in ans["timings_ms"]

@@ -1,0 +1,88 @@
+"""Shared state of the running service and the ``Annotated`` dependencies routes ask for.
+
+The engine (models, Chroma, BM25) loads once, in a background thread, so ``/healthz``
+answers at once and ``/readyz`` says when answering can start. Answering runs under one
+lock: the embedder and the Chroma client are not promised to be thread-safe, and on two
+cores parallel answers would only slow each other down.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+
+from core.settings import Settings
+
+
+@dataclass
+class IngestJob:
+    status: str = "idle"  # idle | running | done | failed
+    started: str | None = None
+    finished: str | None = None
+    message: str = ""
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Any = None  # qa.service.Engine once loaded
+    error: str | None = None  # why the engine is not loaded (no index yet, …)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ingest: IngestJob = field(default_factory=IngestJob)
+    pdf_checks: dict[tuple[str, float, int], bool] = field(default_factory=dict)
+
+    def load(self) -> None:
+        from index.retrieve import NoIndexError
+        from qa.service import load_engine
+
+        try:
+            engine = load_engine(self.settings)
+        except NoIndexError as exc:
+            self.error = f"{exc}; or POST /v1/ingest"
+            return
+        except Exception as exc:  # the service must still report why it is not ready
+            self.error = f"could not load the index: {type(exc).__name__}: {exc}"
+            return
+        with self.lock:
+            self.engine, self.error = engine, None
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.airq
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_engine(state: StateDep) -> Any:
+    if state.engine is None:
+        raise HTTPException(503, detail=state.error or "the index is loading; retry in a few seconds")
+    return state.engine
+
+
+EngineDep = Annotated[Any, Depends(get_engine)]
+
+
+def check_docs(engine: Any, docs: list[str] | None) -> list[str]:
+    """Unknown document ids are the caller's mistake: 404 naming them."""
+    docs = list(dict.fromkeys(docs or []))
+    known = engine.retriever.catalog.doc_ids
+    unknown = [d for d in docs if d not in known]
+    if unknown:
+        raise HTTPException(
+            404, detail=f"docs: unknown document id(s) {', '.join(unknown)}; indexed: {', '.join(known)}"
+        )
+    return docs
+
+
+def check_question(state: AppState, question: str, field_name: str = "question") -> str:
+    limit = state.settings.max_question_chars
+    if not question.strip():
+        raise HTTPException(422, detail=f"{field_name}: empty; ask something")
+    if len(question) > limit:
+        raise HTTPException(413, detail=f"{field_name}: {len(question)} characters; the limit is {limit}")
+    return question

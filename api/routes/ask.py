@@ -1,0 +1,104 @@
+"""Questions: one-shot (``/v1/ask``) and conversational (``/v1/chat``, optionally streamed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AppState, EngineDep, StateDep, check_docs, check_question
+from api.schemas import AskRequest, ChatReply, ChatRequest
+from core.types import Answer
+from qa.chat import Turn, resolve
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown document id"},
+    413: {"description": "Question too long"},
+    503: {"description": "Index not loaded yet"},
+}
+
+
+def _answer(
+    state: AppState, engine: Any, question: str, docs: list[str], role: str | None, k: int | None
+) -> Answer:
+    with state.lock:
+        try:
+            answer: Answer = engine.answerer.run(question, docs=docs, k=k, role=role)
+        except ValueError as exc:
+            raise HTTPException(422, detail=str(exc)) from exc
+    return answer
+
+
+@router.post("/ask", response_model=Answer, response_model_exclude_none=False, responses=ERRORS)
+async def ask(body: AskRequest, state: StateDep, engine: EngineDep) -> Answer:
+    """Answer one question with numbered, page-verified quotes."""
+    check_question(state, body.question)
+    docs = check_docs(engine, body.docs)
+    return await run_in_threadpool(_answer, state, engine, body.question, docs, body.role, body.k)
+
+
+def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
+    """Resolve the latest turn against earlier ones, answer it, say what was carried."""
+    turns = [Turn(m.role, m.content) for m in body.messages if m.role != "system"]
+    if not turns or turns[-1].role != "user":
+        raise HTTPException(422, detail="messages: the last message must be the user's question")
+    check_question(state, turns[-1].content, "messages[-1].content")
+    docs = check_docs(engine, body.docs)
+    taxonomy = engine.answerer.taxonomy
+    analyzer = engine.retriever.analyzer
+
+    def detect(text: str) -> str | None:
+        guess = taxonomy.detect(text)
+        return guess.role if guess else None
+
+    r = resolve(turns, docs, body.role, docs_named=analyzer.docs_named, detect_role=detect)
+    answer = _answer(state, engine, r.question, list(r.docs), r.role, body.k)
+    update: dict[str, Any] = {"question": r.asked}
+    if "role" in r.carried and answer.role:
+        name = taxonomy.roles[answer.role].name
+        update |= {
+            "role_source": "detected",
+            "role_note": f"Answering for {name}, as earlier in this conversation; "
+            "choose a role to change this.",
+        }
+    return ChatReply(**answer.model_dump(), note=r.note, carried=r.carried).model_copy(update=update)
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_reply(reply: ChatReply) -> Iterator[str]:
+    """meta, then the answer text a few words at a time, then the whole reply."""
+    yield _sse(
+        "meta",
+        {
+            "role": reply.role,
+            "role_source": reply.role_source,
+            "role_note": reply.role_note,
+            "note": reply.note,
+        },
+    )
+    words = reply.answer.split(" ")
+    for i in range(0, len(words), 6):
+        piece = " ".join(words[i : i + 6])
+        yield _sse("delta", {"text": piece if i == 0 else " " + piece})
+    yield _sse("answer", reply.model_dump())
+
+
+@router.post(
+    "/chat",
+    response_model=ChatReply,
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def chat(body: ChatRequest, state: StateDep, engine: EngineDep) -> Any:
+    """A conversation turn: follow-ups keep the documents, role and topic of earlier turns."""
+    reply = await run_in_threadpool(chat_reply, state, engine, body)
+    if body.stream:
+        return StreamingResponse(stream_reply(reply), media_type="text/event-stream")
+    return reply

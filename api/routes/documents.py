@@ -1,0 +1,102 @@
+"""The indexed documents: metadata, cleaned page text, and the PDF itself.
+
+Only ids the index knows are looked up, and a PDF is served only when its checksum is the
+one that was indexed: a page number the answer cites must be that page of that file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+
+from api.deps import AppState, EngineDep, StateDep
+from api.schemas import DocumentOut, PageOut
+from corpus.manifest import by_id, doc_path, load_manifest, sha256_file
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+DocId = Annotated[str, PathParam(max_length=200, description="A document id from GET /v1/documents.")]
+
+
+def _known(engine: Any, doc: str) -> dict[str, Any]:
+    info: dict[str, Any] | None = engine.retriever.catalog.manifest["docs"].get(doc)
+    if info is None:
+        raise HTTPException(404, detail=f"document {doc!r} is not in the index; see GET /v1/documents")
+    return info
+
+
+def _out(engine: Any, doc: str) -> DocumentOut:
+    manifest = by_id(load_manifest())
+    cat = engine.retriever.catalog
+    built = cat.manifest["docs"].get(doc)
+    m = manifest.get(doc)
+    return DocumentOut(
+        id=doc,
+        title=m.title if m else cat.title(doc),
+        short=(m.aliases[0] if m and m.aliases else ""),
+        publisher=m.publisher if m else "",
+        date=m.date if m else "",
+        url=m.url if m else "",
+        pages=(built or {}).get("pages") or (m.pages if m else None),
+        indexed=built is not None,
+        passages=(built or {}).get("chunks", 0),
+    )
+
+
+@router.get("", response_model=list[DocumentOut])
+def documents(engine: EngineDep) -> list[DocumentOut]:
+    """Every indexed document, then the manifest's documents that are not indexed here."""
+    indexed = list(engine.retriever.catalog.doc_ids)
+    others = [d.id for d in load_manifest() if d.id not in indexed]
+    return [_out(engine, d) for d in [*indexed, *others]]
+
+
+@router.get("/{doc}", response_model=DocumentOut, responses={404: {"description": "Unknown id"}})
+def document(doc: DocId, engine: EngineDep) -> DocumentOut:
+    if doc not in engine.retriever.catalog.doc_ids and doc not in by_id(load_manifest()):
+        raise HTTPException(404, detail=f"document {doc!r} is unknown; see GET /v1/documents")
+    return _out(engine, doc)
+
+
+@router.get("/{doc}/pages/{n}", response_model=PageOut, responses={404: {"description": "No such page"}})
+def page(doc: DocId, n: Annotated[int, PathParam(ge=1, le=100_000)], engine: EngineDep) -> PageOut:
+    """A page's cleaned text: the text every quote of that page was verified against."""
+    info = _known(engine, doc)
+    p = engine.retriever.catalog.pages.get((doc, n))
+    if p is None:
+        raise HTTPException(404, detail=f"{doc} has pages 1..{info.get('pages')}; there is no page {n}")
+    return PageOut(doc=doc, page=n, page_label=p.label, text=p.text)
+
+
+def _indexed_file(state: AppState, doc: str, sha256: str) -> Path:
+    corpus = state.settings.corpus_dir.resolve()
+    path = doc_path(doc, corpus).resolve()
+    if path.parent != corpus or not path.is_file():
+        raise HTTPException(404, detail=f"the PDF of {doc} is not in {corpus}; run `airq corpus fetch {doc}`")
+    st = path.stat()
+    key = (doc, st.st_mtime, st.st_size)
+    if key not in state.pdf_checks:
+        state.pdf_checks[key] = sha256_file(path) == sha256
+    if not state.pdf_checks[key]:
+        raise HTTPException(409, detail=f"{path} is not the file that was indexed; re-run `airq ingest`")
+    return path
+
+
+@router.get(
+    "/{doc}/pdf",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}, 404: {}, 409: {}},
+)
+def pdf(doc: DocId, state: StateDep, engine: EngineDep) -> FileResponse:
+    """The PDF as indexed, so a browser can open it at ``#page=N``."""
+    info = _known(engine, doc)
+    path = _indexed_file(state, doc, info["sha256"])
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=f"{doc}.pdf",
+        content_disposition_type="inline",
+    )

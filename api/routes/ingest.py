@@ -1,0 +1,83 @@
+"""Re-ingest the server's corpus folder, behind a bearer token.
+
+Ingest builds beside the live index and swaps at the end (``index.build``), so answering
+goes on from the old index while it runs; the new one is loaded when it is done.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import AppState, IngestJob, StateDep
+from api.schemas import IngestRequest, IngestStatus
+
+router = APIRouter(prefix="/v1/ingest", tags=["ingest"])
+bearer = HTTPBearer(auto_error=False)
+
+
+def authorised(
+    state: StateDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> AppState:
+    token = state.settings.api_token
+    if token is None:
+        raise HTTPException(403, detail="ingest over HTTP is disabled; set AIRQ_API_TOKEN to enable it")
+    if creds is None or not secrets.compare_digest(creds.credentials, token.get_secret_value()):
+        raise HTTPException(
+            401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return state
+
+
+Authorised = Annotated[AppState, Depends(authorised)]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def run_ingest(state: AppState, force: bool) -> None:
+    from index.build import IngestError, ingest, sources_from_corpus
+    from index.embed import MiniLMEmbedder
+
+    s = state.settings
+    job = state.ingest
+    try:
+        sources, warnings = sources_from_corpus(s.corpus_dir)
+        if not sources:
+            raise IngestError(f"{s.corpus_dir}: no PDF to ingest; run `airq corpus fetch` first")
+        report = ingest(
+            sources,
+            s.data_dir,
+            MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
+            chroma_url=s.chroma_url,
+            workers=s.ingest_workers,
+            force=force,
+        )
+        lines = [*warnings, *(f.line() for f in report.failures), *report.warnings]
+        summary = f"index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged"
+        if report.changed:
+            state.load()
+        state.ingest = IngestJob("done", job.started, _now(), "; ".join([summary, *lines]))
+    except Exception as exc:  # reported through GET /v1/ingest; the old index keeps answering
+        state.ingest = IngestJob("failed", job.started, _now(), f"{type(exc).__name__}: {exc}")
+
+
+@router.post("", response_model=IngestStatus, status_code=202, responses={401: {}, 403: {}, 409: {}})
+def start(body: IngestRequest, state: Authorised) -> IngestStatus:
+    """Start re-ingesting the corpus folder; poll GET /v1/ingest for the outcome."""
+    if state.ingest.status == "running":
+        raise HTTPException(409, detail=f"an ingest has been running since {state.ingest.started}")
+    state.ingest = IngestJob("running", _now())
+    threading.Thread(target=run_ingest, args=(state, body.force), daemon=True).start()
+    return IngestStatus(**vars(state.ingest))
+
+
+@router.get("", response_model=IngestStatus, responses={401: {}, 403: {}})
+def status(state: Authorised) -> IngestStatus:
+    return IngestStatus(**vars(state.ingest))

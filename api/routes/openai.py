@@ -1,0 +1,168 @@
+"""OpenAI-compatible chat completions, so existing chat clients and SDKs work unchanged.
+
+The reply text carries the numbered markers and a "Sources" list (what a plain chat client
+can show); the structured citations ride alongside in a ``citations`` field. Document and
+role filters travel in OpenAI's ``metadata`` map (``{"docs": "id1,id2", "role": "…"}``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EngineDep, StateDep
+from api.routes.ask import chat_reply
+from api.schemas import ChatMessage, ChatReply, ChatRequest
+from corpus.roles import ROLE_IDS
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+MODEL = "airq"
+
+
+class OpenAIError(Exception):
+    """An error in OpenAI's shape (``{"error": {...}}``), which OpenAI clients read."""
+
+    def __init__(self, status: int, message: str, code: str | None = None):
+        self.status, self.message, self.code = status, message, code
+
+
+def openai_error_response(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OpenAIError)
+    err = {"message": exc.message, "type": "invalid_request_error", "param": None, "code": exc.code}
+    return JSONResponse({"error": err}, status_code=exc.status)
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = Field(None, max_length=100_000)
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = Field(None)
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(p.text or "" for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class CompletionRequest(BaseModel):
+    """The fields airq reads; other OpenAI parameters (temperature, …) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str = Field(max_length=200)
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=100)
+    stream: bool = False
+    metadata: dict[str, str] | None = Field(None, description='{"docs": "id1,id2", "role": "ai-developer"}')
+
+
+def _sources(reply: ChatReply) -> str:
+    if not reply.citations:
+        return ""
+    lines = [
+        f"[{c.n}] {c.title}, p. {c.page_label or c.page} (PDF page {c.page}): “{c.quote}”"
+        for c in reply.citations
+    ]
+    head = "Nearest passages:" if reply.abstained else "Sources:"
+    return "\n\n" + head + "\n" + "\n".join(lines)
+
+
+def _airq(reply: ChatReply) -> dict[str, Any]:
+    return {
+        "abstained": reply.abstained,
+        "role": reply.role,
+        "role_source": reply.role_source,
+        "role_note": reply.role_note,
+        "note": reply.note,
+    }
+
+
+def _request(body: CompletionRequest) -> ChatRequest:
+    if body.model != MODEL:
+        raise OpenAIError(404, f"model: {body.model!r} does not exist; use {MODEL!r}", "model_not_found")
+    meta = body.metadata or {}
+    role = meta.get("role") or None
+    if role is not None and role not in ROLE_IDS:
+        raise OpenAIError(422, f"metadata.role: {role!r} is not one of {', '.join(ROLE_IDS)}")
+    docs = [d.strip() for d in meta.get("docs", "").split(",") if d.strip()] or None
+    turns = [
+        ChatMessage(role=m.role, content=m.text()) for m in body.messages if m.role in ("user", "assistant")
+    ]
+    if not turns:
+        raise OpenAIError(422, "messages: no user message to answer")
+    return ChatRequest(messages=turns, docs=docs, role=role)
+
+
+def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        **extra,
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _stream(reply: ChatReply, cid: str, created: int) -> Iterator[str]:
+    yield _chunk(cid, created, {"role": "assistant", "content": ""})
+    words = (reply.answer + _sources(reply)).split(" ")
+    for i in range(0, len(words), 6):
+        piece = " ".join(words[i : i + 6])
+        yield _chunk(cid, created, {"content": piece if i == 0 else " " + piece})
+    citations = [c.model_dump() for c in reply.citations]
+    yield _chunk(cid, created, {}, "stop", citations=citations, airq=_airq(reply))
+    yield "data: [DONE]\n\n"
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "airq"}]}
+
+
+@router.post("/chat/completions", responses={404: {}, 413: {}, 503: {}})
+async def completions(body: CompletionRequest, state: StateDep, engine: EngineDep) -> Any:
+    """OpenAI's chat completion, answered by airq (model ``airq``), plain or ``stream: true``."""
+    req = _request(body)
+    try:
+        reply = await run_in_threadpool(chat_reply, state, engine, req)
+    except HTTPException as exc:  # unknown document, question too long: in OpenAI's shape
+        raise OpenAIError(exc.status_code, str(exc.detail)) from exc
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if body.stream:
+        return StreamingResponse(_stream(reply, cid, created), media_type="text/event-stream")
+    content = reply.answer + _sources(reply)
+    prompt_words = sum(len(m.text().split()) for m in body.messages)
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_words,
+            "completion_tokens": len(content.split()),
+            "total_tokens": prompt_words + len(content.split()),
+        },
+        "citations": [c.model_dump() for c in reply.citations],
+        "airq": _airq(reply),
+    }

@@ -1,0 +1,94 @@
+"""Request and response bodies of the HTTP API (the answer itself is ``core.types.Answer``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.types import Answer
+from corpus.roles import RoleId
+
+DocIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]] | None,
+    Field(None, max_length=50, description="Only these document ids (see GET /v1/documents)."),
+]
+K = Annotated[int | None, Field(None, ge=1, le=50, description="Passages to draw on.")]
+Text = Annotated[str, Field(max_length=100_000)]
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: Text = Field(description="The question, in your own words.")
+    docs: DocIds = None
+    role: RoleId | None = Field(None, description="Answer for this role; unset = detect from the question.")
+    k: K = None
+
+
+class ChatMessage(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: Text
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100, description="Oldest first.")
+    docs: DocIds = None
+    role: RoleId | None = None
+    k: K = None
+    stream: bool = Field(False, description="Server-sent events: meta, delta…, answer.")
+
+
+class ChatReply(Answer):
+    """An answer plus what the conversation carried into it from earlier turns."""
+
+    note: str = Field("", description="What was carried over from earlier turns, in words.")
+    carried: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    short: str = Field("", description="A short name (the first alias).")
+    publisher: str = ""
+    date: str = ""
+    url: str = ""
+    pages: int | None = None
+    indexed: bool
+    passages: int = 0
+
+
+class PageOut(BaseModel):
+    doc: str
+    page: int = Field(description="Physical page, 1-based.")
+    page_label: str
+    text: str = Field(description="The cleaned text every quote is verified against.")
+
+
+class RoleOut(BaseModel):
+    id: str
+    name: str
+    description: str
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(False, description="Re-parse and rebuild even if nothing changed.")
+
+
+class IngestStatus(BaseModel):
+    status: Literal["idle", "running", "done", "failed"]
+    started: str | None = None
+    finished: str | None = None
+    message: str = ""
+
+
+class Ready(BaseModel):
+    ready: bool
+    detail: str = ""
+    build: str | None = None
+    documents: int = 0
+    passages: int = 0

@@ -1,0 +1,342 @@
+"""The role taxonomy (``roles.toml``): who is asking, and whom a passage addresses.
+
+The five roles are the DHS Framework's actors along the AI supply chain. Users describe
+themselves ("I run a water utility", "we fine-tune models for clients") and each document
+names its actors its own way ("AI Deployment", "AI system acquirers"), so the file holds
+both vocabularies, read from the documents; this module only matches phrases against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ROLES_PATH = Path(__file__).with_name("roles.toml")
+RoleId = Literal[
+    "cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector"
+]
+ROLE_IDS: tuple[str, ...] = get_args(RoleId)
+
+# Who the asker *is* says more than what they do: a hospital building an assistant on a
+# vendor's model is an owner-operator, not a developer.
+CUE_WEIGHTS = {"synonyms": 3.0, "organisations": 3.0, "titles": 2.0, "activities": 1.0}
+MIN_LEAD = 0.3  # the best role must beat the runner-up by this much to be called
+ORDER_DECAY = 0.85  # each further cue in a sentence counts this much less than the one before
+LATER_SENTENCE = 0.5  # the first sentence where askers speak of themselves is who they are
+
+
+class RolesError(ValueError):
+    """``roles.toml`` is unreadable or an entry is malformed (the message names the field)."""
+
+
+class _Role(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    description: str
+    synonyms: list[str] = []
+    organisations: list[str] = []
+    titles: list[str] = []
+    activities: list[str] = []
+
+
+class _Area(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    cues: list[str] = []
+
+
+class _Actor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc: str
+    term: str = Field(min_length=2)
+    roles: list[str] = Field(min_length=1)
+    source: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    description: str
+    cues: dict[str, tuple[str, ...]]  # list name (synonyms, organisations, …) → phrases
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A document's own name for an actor, and the roles it maps onto."""
+
+    doc: str  # a document id, or "*" for any document
+    term: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleGuess:
+    role: str
+    cue: str  # the words of the question that gave it away, as written
+    score: float
+
+
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for many phrases: whole words, case-insensitive, spaces or hyphens between
+    words, and the common English endings tolerated on the last word."""
+    alts = []
+    for p in sorted({p.strip().lower() for p in phrases if p.strip()}, key=len, reverse=True):
+        words = [re.escape(w) for w in re.split(r"[\s-]+", p)]
+        alts.append(r"[\s-]+".join(words) + r"(?:s|es|ed|d|ing|'s|’s)?")
+    if not alts:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)
+
+
+class Taxonomy:
+    """Roles, responsibility areas and per-document actor vocabulary, compiled once."""
+
+    def __init__(
+        self, roles: Sequence[Role], areas: Sequence[Area], actors: Sequence[Actor], digest: str = ""
+    ):
+        self.digest = digest  # of the file: passages are re-tagged when it changes
+        self.roles = {r.id: r for r in roles}
+        self.areas = {a.id: a for a in areas}
+        self.actors = tuple(actors)
+        self._seqs = [
+            (r.id, kind, seq)
+            for r in roles
+            for kind, phrases in r.cues.items()
+            for seq in {stems(p) for p in phrases}
+            if seq and seq not in _TOO_COMMON
+        ]
+        self._actors: dict[str, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
+        for a in self.actors:
+            pat = phrase_pattern([a.term])
+            assert pat is not None
+            self._actors.setdefault(a.doc, []).append((pat, a.roles))
+
+    @classmethod
+    def load(cls, path: Path = ROLES_PATH) -> Taxonomy:
+        try:
+            text = path.read_text(encoding="utf-8")
+            raw = tomllib.loads(text)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise RolesError(f"{path}: cannot read the role taxonomy: {exc}") from exc
+        roles, areas, actors = [], [], []
+        for table, model in (("role", _Role), ("area", _Area), ("actor", _Actor)):
+            for i, item in enumerate(raw.get(table, [])):
+                try:
+                    e = model.model_validate(item)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    loc = ".".join(str(x) for x in err["loc"])
+                    raise RolesError(f"{path}: [[{table}]] #{i + 1} field '{loc}': {err['msg']}") from exc
+                if isinstance(e, _Role):
+                    cues = {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}
+                    roles.append(Role(e.id, e.name, e.description, cues))
+                elif isinstance(e, _Area):
+                    areas.append(Area(e.id, e.name, tuple(e.cues)))
+                else:
+                    assert isinstance(e, _Actor)
+                    actors.append(Actor(e.doc, e.term, tuple(e.roles)))
+        ids = [r.id for r in roles]
+        if sorted(ids) != sorted(ROLE_IDS):
+            raise RolesError(f"{path}: [[role]] ids must be exactly {', '.join(ROLE_IDS)}; found {ids}")
+        for a in actors:
+            bad = [r for r in a.roles if r not in ROLE_IDS]
+            if bad:
+                raise RolesError(f"{path}: [[actor]] {a.term!r} field 'roles': unknown role {bad[0]!r}")
+        return cls(roles, areas, actors, hashlib.sha256(text.encode()).hexdigest()[:12])
+
+    def detect(self, text: str) -> RoleGuess | None:
+        """The asker's role from how they describe themselves, or None when nothing (or a
+        near-tie) says so.
+
+        Only first-person sentences count ("we run a water utility", "I'm a procurement
+        officer"), or an explicit "as an AI developer": a question *about* banks or
+        government is not asked *by* one. Who the asker is (organisation, title) weighs more
+        than what they do; an organisation named as the other party ("models downloaded
+        from model hubs", "we sell to hospitals") is not the asker's; and the first
+        self-description counts most, since later ones tend to be customers or suppliers.
+        """
+        score: dict[str, float] = {}
+        cue: dict[str, str] = {}
+        for nth, (start, end) in enumerate(_self_descriptions(text)):
+            toks = _tokens(text, start, end)
+            matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, words)
+            for role, kind, seq in self._seqs:
+                for pos, last in _find(toks, seq):
+                    if kind != "activities" and _other_party(text, toks[pos].start):
+                        continue
+                    words = text[toks[pos].start : toks[last].end]
+                    matches.append((pos, last, role, CUE_WEIGHTS[kind], words))
+            # One cue per stretch of words, the strongest: "university researcher" is a
+            # university (organisation) before it is a researcher (title).
+            matches.sort(key=lambda m: (-m[3], m[0] - m[1], m[0]))
+            taken: set[int] = set()
+            kept = []
+            for m in matches:
+                span = set(range(m[0], m[1] + 1))
+                if not span & taken:
+                    taken |= span
+                    kept.append(m)
+            # A cue right before another one only modifies it: a "banking regulator" is a
+            # regulator, a "utility commission" a commission.
+            starts = {m[0] for m in kept}
+            kept = [m for m in kept if m[1] + 1 not in starts]
+            for n, (_, _, role, weight, words) in enumerate(sorted(kept)):
+                score[role] = score.get(role, 0.0) + weight * ORDER_DECAY**n * LATER_SENTENCE**nth
+                cue.setdefault(role, words)
+        if not score:
+            return None
+        ranked = sorted(score.items(), key=lambda kv: -kv[1])
+        best, top = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top - runner_up < MIN_LEAD:
+            return None
+        return RoleGuess(best, cue[best], round(top, 3))
+
+    def addressed(self, doc: str, text: str) -> tuple[str, ...]:
+        """The roles a passage of ``doc`` addresses, from that document's actor vocabulary
+        and the generic one (``doc = "*"``)."""
+        found: list[str] = []
+        for pat, roles in (*self._actors.get(doc, ()), *self._actors.get("*", ())):
+            if pat.search(text):
+                found += roles
+        return tuple(r for r in ROLE_IDS if r in found)
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|we|we're|we’re|we've|our|ours|us|my|me)\b", re.IGNORECASE)
+_AS_A = re.compile(r"^\W*as\b|\bhere\W*$", re.IGNORECASE)  # "As CTO of …", "Staffer here."
+_SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
+# Words a cue sequence skips on both sides, and heads that name the same kind of body.
+_SKIP = frozenset(
+    ["a", "an", "the", "our", "my", "your", "their", "its", "of", "and", "or", "to", "for", "in", "on", "at"]
+)
+_HEADS = {"organization": "org", "organisation": "org", "group": "org", "association": "org"}
+# Words before a cue that make it someone else: "models from model hubs", "we sell to
+# hospitals", "tenants include utilities", "customers who are mostly frontier labs".
+_OTHER_PARTY = frozenset(
+    [
+        "from",
+        "to",
+        "with",
+        "like",
+        "by",
+        "via",
+        "than",
+        "into",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "tenant",
+        "tenants",
+        "users",
+        "vendor",
+        "vendors",
+        "supplier",
+        "suppliers",
+        "covering",
+    ]
+)
+_TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",)}  # cues that say nothing alone
+MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
+
+
+@dataclass(frozen=True)
+class _Tok:
+    stem: str
+    raw: str
+    start: int
+    end: int
+
+
+def _stem(word: str) -> str:
+    """A light stemmer: plural and verb endings only. Snowball is too eager here: it makes
+    "reporter" into "report", and a journalist cue would fire on "who reported it"."""
+    w = word.lower().replace("’", "'").removesuffix("'s")
+    if w in _HEADS:
+        return _HEADS[w]
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]  # running → run, but not install → instal
+            break
+    return w.removesuffix("e") if len(w) > 3 else w
+
+
+def stems(phrase: str) -> tuple[str, ...]:
+    return tuple(_stem(w) for w in _WORD.findall(phrase) if w.lower() not in _SKIP)
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Tok]:
+    return [
+        _Tok(_stem(m.group(0)), m.group(0).lower(), m.start() + start, m.end() + start)
+        for m in _WORD.finditer(text[start:end])
+        if m.group(0).lower() not in _SKIP
+    ]
+
+
+def _find(toks: Sequence[_Tok], seq: tuple[str, ...]) -> Iterable[tuple[int, int]]:
+    """(first, last) token positions where ``seq`` occurs in order, at most MAX_GAP apart."""
+    for i, t in enumerate(toks):
+        if t.stem != seq[0]:
+            continue
+        at, ok = i, True
+        for s in seq[1:]:
+            nxt = next(
+                (j for j in range(at + 1, min(at + 2 + MAX_GAP, len(toks))) if toks[j].stem == s), None
+            )
+            if nxt is None:
+                ok = False
+                break
+            at = nxt
+        if ok:
+            yield i, at
+
+
+def _other_party(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` make it someone else's."""
+    before = _WORD.findall(text[max(0, start - 60) : start])[-4:]
+    return any(w.lower() in _OTHER_PARTY for w in before)
+
+
+def _self_descriptions(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences where the asker speaks of themselves: first person, "As the
+    CISO of …", or a statement ("Network engineer at a CDN here.") rather than a question."""
+    return [
+        (m.start(), m.end())
+        for m in _SENTENCE.finditer(text)
+        if _FIRST_PERSON.search(m.group(0))
+        or _AS_A.search(m.group(0).strip())
+        or (m.group(0).strip() and not m.group(0).rstrip().endswith("?"))
+    ]
+
+
+@lru_cache(maxsize=1)
+def load_taxonomy() -> Taxonomy:
+    return Taxonomy.load()

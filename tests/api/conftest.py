@@ -1,0 +1,78 @@
+"""The service over the real index: in-process (TestClient, schemathesis) and as a real
+uvicorn process on 127.0.0.1 (the OpenAI client and the browser talk to that one)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from core.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def api_app(real_index: Path, shared_corpus: Path, engine: Any) -> FastAPI:
+    """The app with the session's engine already loaded (no second model load)."""
+    from api.app import create_app
+
+    app = create_app(Settings(data_dir=real_index, corpus_dir=shared_corpus), load=False)
+    app.state.airq.engine = engine
+    return app
+
+
+@pytest.fixture(scope="session")
+def client(api_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(api_app) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    real_index: Path, shared_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """``airq serve`` as a user starts it; yields its base URL once /readyz says ready."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "AIRQ_DATA_DIR": str(real_index), "AIRQ_CORPUS_DIR": str(shared_corpus)}
+    exe = str(Path(sys.executable).with_name("airq"))
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [exe, "serve", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"airq serve exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"airq serve not ready after 180 s: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
