@@ -55,6 +55,15 @@ class _Area(BaseModel):
     cues: list[str] = []
 
 
+class _Audience(BaseModel):
+    """A document written for one kind of actor as a whole (its own audience statement)."""
+
+    model_config = ConfigDict(extra="forbid")
+    doc: str
+    roles: list[str] = Field(min_length=1)
+    source: str = ""
+
+
 class _Actor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc: str
@@ -111,9 +120,15 @@ class Taxonomy:
     """Roles, responsibility areas and per-document actor vocabulary, compiled once."""
 
     def __init__(
-        self, roles: Sequence[Role], areas: Sequence[Area], actors: Sequence[Actor], digest: str = ""
+        self,
+        roles: Sequence[Role],
+        areas: Sequence[Area],
+        actors: Sequence[Actor],
+        digest: str = "",
+        audience: dict[str, tuple[str, ...]] | None = None,
     ):
         self.digest = digest  # of the file: passages are re-tagged when it changes
+        self.audience = audience or {}  # document → the roles it is written for as a whole
         self.roles = {r.id: r for r in roles}
         self.areas = {a.id: a for a in areas}
         self.actors = tuple(actors)
@@ -138,7 +153,14 @@ class Taxonomy:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise RolesError(f"{path}: cannot read the role taxonomy: {exc}") from exc
         roles, areas, actors = [], [], []
-        for table, model in (("role", _Role), ("area", _Area), ("actor", _Actor)):
+        audience: dict[str, tuple[str, ...]] = {}
+        tables: tuple[tuple[str, type[BaseModel]], ...] = (
+            ("role", _Role),
+            ("area", _Area),
+            ("actor", _Actor),
+            ("audience", _Audience),
+        )
+        for table, model in tables:
             for i, item in enumerate(raw.get(table, [])):
                 try:
                     e = model.model_validate(item)
@@ -151,17 +173,22 @@ class Taxonomy:
                     roles.append(Role(e.id, e.name, e.description, cues))
                 elif isinstance(e, _Area):
                     areas.append(Area(e.id, e.name, tuple(e.cues)))
+                elif isinstance(e, _Audience):
+                    audience[e.doc] = tuple(e.roles)
                 else:
                     assert isinstance(e, _Actor)
                     actors.append(Actor(e.doc, e.term, tuple(e.roles)))
         ids = [r.id for r in roles]
         if sorted(ids) != sorted(ROLE_IDS):
             raise RolesError(f"{path}: [[role]] ids must be exactly {', '.join(ROLE_IDS)}; found {ids}")
-        for a in actors:
-            bad = [r for r in a.roles if r not in ROLE_IDS]
+        named = [(f"[[actor]] {a.term!r}", a.roles) for a in actors]
+        named += [(f"[[audience]] {doc!r}", rs) for doc, rs in audience.items()]
+        for what, rs in named:
+            bad = [r for r in rs if r not in ROLE_IDS]
             if bad:
-                raise RolesError(f"{path}: [[actor]] {a.term!r} field 'roles': unknown role {bad[0]!r}")
-        return cls(roles, areas, actors, hashlib.sha256(text.encode()).hexdigest()[:12])
+                raise RolesError(f"{path}: {what} field 'roles': unknown role {bad[0]!r}")
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return cls(roles, areas, actors, digest, audience)
 
     def detect(self, text: str) -> RoleGuess | None:
         """The asker's role from how they describe themselves, or None when nothing (or a
@@ -181,8 +208,10 @@ class Taxonomy:
             matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, words)
             for role, kind, seq in self._seqs:
                 for pos, last in _find(toks, seq):
-                    if kind != "activities" and _other_party(text, toks[pos].start):
-                        continue
+                    if _other_party(text, toks[pos].start) and (
+                        kind != "activities" or _relative(text, toks[pos].start)
+                    ):
+                        continue  # "we rent GPUs to labs that train models": the labs train
                     words = text[toks[pos].start : toks[last].end]
                     matches.append((pos, last, role, CUE_WEIGHTS[kind], words))
             # One cue per stretch of words, the strongest: "university researcher" is a
@@ -323,6 +352,12 @@ def _other_party(text: str, start: int) -> bool:
     """Whether the words just before ``start`` make it someone else's."""
     before = _WORD.findall(text[max(0, start - 60) : start])[-4:]
     return any(w.lower() in _OTHER_PARTY for w in before)
+
+
+def _relative(text: str, start: int) -> bool:
+    """Whether a relative clause ("… labs that train models") opens just before ``start``."""
+    before = _WORD.findall(text[max(0, start - 30) : start])[-2:]
+    return any(w.lower() in ("that", "who", "which", "whose") for w in before)
 
 
 def _self_descriptions(text: str) -> list[tuple[int, int]]:

@@ -63,10 +63,12 @@ class RoleTagger:
         return tuple(a for a in self.taxonomy.areas if a in found)
 
     def section_roles(self, doc: str, chunks: Sequence[Chunk]) -> dict[str, set[str]]:
-        """Roles a whole section is addressed to: its actor lines, or a heading naming one."""
+        """Roles a whole section is addressed to: its actor lines, a heading naming one, or
+        the document's own audience statement."""
         by_section: dict[str, set[str]] = {}
+        whole = set(self.taxonomy.audience.get(doc, ()))
         for c in chunks:
-            found = by_section.setdefault(c.section, self.heading_roles(c.section))
+            found = by_section.setdefault(c.section, self.heading_roles(c.section) | whole)
             for m in ACTOR_LINE.finditer(c.text):
                 found.update(self.taxonomy.addressed(doc, m.group(1)))
         return by_section

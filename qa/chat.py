@@ -70,16 +70,18 @@ def resolve(
     docs_named: Callable[[str], Sequence[str]],
     detect_role: Callable[[str], str | None],
 ) -> Resolved:
-    """The latest user turn, with documents, role and topic kept from earlier user turns
-    when the latest one does not set them itself."""
+    """The latest user turn, with what earlier user turns set and it does not: the role
+    always (the asker is the same person), documents and topic only when it is a follow-up
+    (a new, self-contained question starts afresh)."""
     if not turns or turns[-1].role != "user":
         raise ValueError("messages: the last message must be the user's question")
     asked = turns[-1].content
     earlier = [t.content for t in reversed(turns[:-1]) if t.role == "user"]
     carried: dict[str, object] = {}
 
+    follow_up = bool(earlier) and is_follow_up(asked)
     chosen_docs = tuple(docs)
-    if not chosen_docs and not docs_named(asked):
+    if not chosen_docs and follow_up and not docs_named(asked):
         for text in earlier:
             named = tuple(docs_named(text))
             if named:
@@ -97,7 +99,7 @@ def resolve(
                 break
 
     question = asked
-    if earlier and is_follow_up(asked):
+    if follow_up:
         question = f"{asked} {earlier[0]}"
         carried["topic"] = earlier[0]
     return Resolved(question, asked, chosen_docs, chosen_role, role is not None, carried)

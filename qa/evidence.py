@@ -81,7 +81,7 @@ _DIRECTIVE_TEXT = re.compile(
     r"|\b(?:should|recommend(?:s|ed)?|are encouraged to)\b",
 )
 _NOT_IMPERATIVE = re.compile(
-    r"^\W*(?:The|This|These|That|Those|It|AI|A|An|In|For|Some|Many|Such|When|If|As)\b"
+    r"^\W*(?:The|This|These|That|Those|It|AI|A|An|In|For|Some|Many|Such|When|If|As|[A-Z][a-z]+ing)\b"
 )
 
 

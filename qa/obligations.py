@@ -19,12 +19,46 @@ from index.build import sentence_id
 from index.retrieve import Retriever
 from ingest.roles import RoleTagger
 from qa.answer import verify
-from qa.evidence import is_directive
 from qa.lexical import Idf, overlap, terms
 
 LEXICAL_WEIGHT = 0.35
-_SHOULD = re.compile(r"\b(?:should|must|shall|are encouraged to|recommend(?:s|ed)?)\b", re.IGNORECASE)
+# "Recommend" is left out: these documents use it to describe themselves ("items that
+# recommend what to do"), not to tell the reader.
+_SHOULD = re.compile(r"\b(?:should|must|shall|are encouraged to)\b", re.IGNORECASE)
 TOPIC_LIMIT = 20  # with a topic, the best this many unless --limit says otherwise
+
+
+# What an action in these documents starts with, after its identifier ("GV-1.2-001",
+# "R2:", "•"): a verb telling the reader to do something. A closed list, so that headings
+# ("Objective 4: …"), notes ("Using automated methods lowers …") and legends are not actions.
+_ACTION_VERBS = frozenset(
+    """adapt add address adjust adopt align allocate analyze analyse apply assess assign audit
+    avoid benchmark build calibrate capture check clarify collect communicate compare compile
+    conduct configure confirm consider continue coordinate create curate decommission define
+    delineate demonstrate deploy design detect determine develop devise disclose document
+    educate elicit employ enable encourage enforce engage ensure enumerate establish estimate
+    evaluate examine explore filter follow gather harden identify implement include incorporate
+    inform integrate inventory investigate isolate keep label leverage limit log maintain manage
+    map measure minimize mitigate monitor notify obtain offer perform pilot plan prepare prevent
+    prioritize prohibit promote protect provide publish quantify re-evaluate reassess record
+    reduce refine reinforce release remove replace report require research respond restrict
+    retain review revise run scan screen secure seek select separate set share sign solicit
+    specify standardize store strengthen structure supplement support survey tailor take test
+    trace track train update use utilize validate verify watch work""".split()  # noqa: SIM905
+)
+_LEAD = re.compile(r"^\W*(?:(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}|R\d+:|\[[^\]]*\]|Medium|High|Low|\s)*")
+
+
+def _is_action(text: str) -> bool:
+    words = _LEAD.sub("", text).split()
+    return bool(words) and words[0].lower().strip(",;:") in _ACTION_VERBS and text.rstrip().endswith(".")
+
+
+def _is_label_list(text: str) -> bool:
+    """ "Data Privacy; Information Integrity; Confabulation": the GenAI profile's risk tags
+    under an action, not an action."""
+    parts = [p.strip() for p in text.split(";")]
+    return len(parts) >= 2 and all(len(p.split()) <= 6 and p[:1].isupper() for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -89,12 +123,12 @@ class Obligations:
             for i, s in enumerate(c.sentences):
                 page = cat.pages[(c.doc, s.page)]
                 quote = collapse_ws(page.text[s.start : s.end])
-                if len(quote.split()) < 5 or quote.endswith("?"):
+                if len(quote.split()) < 5 or quote.endswith(("?", ":")) or _is_label_list(quote):
                     continue
                 # In a section addressed to the role, a suggested action or a "should" is
                 # for that role; elsewhere only a sentence whose subject is the actor.
                 subject = None if by_section else self._subject(role, c.doc, quote)
-                if by_section and not (is_directive(quote, c.section) or _SHOULD.search(quote)):
+                if by_section and not (_SHOULD.search(quote) or _is_action(quote)):
                     continue
                 if not by_section and subject is None:
                     continue

@@ -219,3 +219,14 @@ def test_chat_page_is_served_without_a_cdn(client: TestClient) -> None:
     html = client.get("/").text
     assert "/static/app.js" in html and "http://" not in html and "https://" not in html
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_role_obligations_endpoint(client: TestClient) -> None:
+    r = client.get("/v1/roles/ai-developer/obligations", params={"topic": "red-teaming", "limit": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["role"] == "ai-developer" and body["count"] == 3
+    assert all(i["verified"] for i in body["items"])
+    assert client.get("/v1/roles/astronaut/obligations").status_code == 404
+    r = client.get("/v1/roles/ai-developer/obligations", params={"docs": ["nope"]})
+    assert r.status_code == 404

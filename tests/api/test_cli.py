@@ -117,3 +117,29 @@ def test_eval_run_with_floor(real_index: Path, tmp_path: Path) -> None:
     r = airq("eval", "retrieval", "--json", data=real_index)
     quick = json.loads(r.stdout)
     assert quick["overall"]["hit@5"] >= 0.5 and "role" in quick["per_kind"]
+
+
+@pytest.mark.integration
+def test_obligations_and_roles(real_index: Path) -> None:
+    r = airq(
+        "obligations",
+        "--role",
+        "ai-developer",
+        "--topic",
+        "model theft",
+        "--limit",
+        "3",
+        "--json",
+        data=real_index,
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["count"] == 3 and all(i["verified"] for i in out["items"])
+    r = airq("obligations", "--role", "ci-owner-operator", "--markdown", "--limit", "5", data=real_index)
+    assert r.returncode == 0 and r.stdout.startswith("# What the guidance asks of")
+    r = airq("obligations", "--role", "astronaut", data=real_index)
+    assert r.returncode == 2 and "not a role" in r.stderr
+    r = airq("roles")
+    assert r.returncode == 0 and "ci-owner-operator" in r.stdout
+    r = airq("ask", "What should we test?", "--role", "pilot", data=real_index)
+    assert r.returncode == 2 and "--role" in r.stderr

@@ -1,0 +1,85 @@
+"""The role taxonomy file and who-is-asking detection (no index needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus.roles import ROLE_IDS, RolesError, Taxonomy, load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def tax() -> Taxonomy:
+    return load_taxonomy()
+
+
+def test_the_file_names_the_five_roles_and_maps_every_document(tax: Taxonomy) -> None:
+    assert tuple(tax.roles) == ROLE_IDS
+    docs = {a.doc for a in tax.actors}
+    assert {"nist-ai-100-1", "nist-ai-600-1", "nist-ai-800-1-ipd", "nist-sp-800-218a"} <= docs
+    assert len(tax.areas) == 5
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        (
+            "Our hospital is building a triage assistant on a vendor's foundation model. What now?",
+            "ci-owner-operator",
+        ),
+        (
+            "We fine-tune open-weight models downloaded from public model hubs. What should we check?",
+            "ai-developer",
+        ),
+        (
+            "I'm a contracting officer at a county government buying a chatbot. What should I ask?",
+            "public-sector",
+        ),
+        (
+            "I teach at a community college and study algorithmic bias. Who should we talk to?",
+            "civil-society",
+        ),
+        (
+            "We rent out GPU capacity to labs that train large models. How do we isolate tenants?",
+            "cloud-compute-provider",
+        ),
+        (
+            "As the CISO of a natural gas utility, what should I do about prompt injection?",
+            "ci-owner-operator",
+        ),
+    ],
+)
+def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: str, role: str) -> None:
+    guess = tax.detect(question)
+    assert guess is not None and guess.role == role, guess
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the GenAI profile say about banks and hospitals?",  # about them, not by them
+        "What is confabulation?",
+        "Which government agencies does the framework mention?",
+    ],
+)
+def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:
+    assert tax.detect(question) is None
+
+
+def test_the_document_vocabulary_tags_passages(tax: Taxonomy) -> None:
+    assert "ai-developer" in tax.addressed("nist-sp-800-218a", "AI model producers should track provenance.")
+    assert tax.addressed("nist-sp-800-218a", "Nothing about anyone here.") == ()
+
+
+def test_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.toml"
+    bad.write_text('[[role]]\nid = "astronaut"\nname = "x"\ndescription = "y"\n')
+    with pytest.raises(RolesError, match="ids must be exactly"):
+        Taxonomy.load(bad)
+    bad.write_text('[[role]]\nid = "ai-developer"\nname = "x"\n')
+    with pytest.raises(RolesError, match="field 'description'"):
+        Taxonomy.load(bad)
+    bad.write_text("[[role]\n")
+    with pytest.raises(RolesError, match="cannot read"):
+        Taxonomy.load(bad)
