@@ -40,6 +40,7 @@ class AppState:
 
         try:
             engine = load_engine(self.settings)
+            engine.answerer.run("warm up the embedder and the stores")  # the first user waits no longer
         except NoIndexError as exc:
             self.error = f"{exc}; or POST /v1/ingest"
             return

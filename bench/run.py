@@ -21,6 +21,55 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def http_ask(data: Path, corpus: Path, questions: list[str], inprocess_p50_ms: float) -> dict[str, float]:
+    """Warm ``POST /v1/ask`` against a real ``airq serve`` process (keep-alive client),
+    against the in-process answer of the same questions in the same run."""
+    import os
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "AIRQ_DATA_DIR": str(data), "AIRQ_CORPUS_DIR": str(corpus)}
+    exe = str(Path(sys.executable).with_name("airq"))
+    proc = subprocess.Popen(
+        [exe, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        t = time.perf_counter()
+        with httpx.Client(base_url=url, timeout=60) as client:
+            while True:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - t > 300:
+                    raise RuntimeError("airq serve not ready after 300 s")
+                time.sleep(0.2)
+            ready_s = time.perf_counter() - t
+            client.post("/v1/ask", json={"question": "warm up question about risk"}).raise_for_status()
+            took = []
+            for q in questions:
+                t = time.perf_counter()
+                client.post("/v1/ask", json={"question": q}).raise_for_status()
+                took.append(time.perf_counter() - t)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    p50 = statistics.median(took) * 1000
+    return {
+        "serve_ready_s": round(ready_s, 1),
+        "http_ask_warm_p50_ms": round(p50, 1),
+        "http_ask_warm_p95_ms": round(sorted(took)[int(0.95 * len(took))] * 1000, 1),
+        "http_vs_inprocess_ask_ratio": round(p50 / inprocess_p50_ms, 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
@@ -97,6 +146,7 @@ def main() -> None:
         figures["ingest_vs_baseline_ratio"] = round(
             float(figures["ingest_cold_s"]) / float(figures["baseline_starter_ingest_s"]), 2
         )
+        figures.update(http_ask(data, args.corpus, [q.question for q in questions], q50))
         figures["hit@5_airq"] = round(mean(hits_ours), 3)
         figures["hit@5_baseline_starter"] = round(mean(hits_theirs), 3)
         figures["questions"] = len(questions)

@@ -226,8 +226,12 @@ class Taxonomy:
                     kept.append(m)
             # A cue right before another one only modifies it: a "banking regulator" is a
             # regulator, a "utility commission" a commission.
-            starts = {m[0] for m in kept}
-            kept = [m for m in kept if m[1] + 1 not in starts]
+            nouns = {m[0] for m in kept if m[3] > CUE_WEIGHTS["activities"]}
+            kept = [
+                m
+                for m in kept
+                if not (m[1] + 1 in nouns and not text[toks[m[1]].end : toks[m[1] + 1].start].strip(" -"))
+            ]
             for n, (_, _, role, weight, words) in enumerate(sorted(kept)):
                 score[role] = score.get(role, 0.0) + weight * ORDER_DECAY**n * LATER_SENTENCE**nth
                 cue.setdefault(role, words)
@@ -255,8 +259,9 @@ _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|we|we're|we’re|we've|our|ou
 _AS_A = re.compile(r"^\W*as\b|\bhere\W*$", re.IGNORECASE)  # "As CTO of …", "Staffer here."
 _SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
 # Words a cue sequence skips on both sides, and heads that name the same kind of body.
+# ("our"/"my" stay: a cue such as "our vendor" must not shrink to "vendor".)
 _SKIP = frozenset(
-    ["a", "an", "the", "our", "my", "your", "their", "its", "of", "and", "or", "to", "for", "in", "on", "at"]
+    ["a", "an", "the", "your", "their", "its", "of", "and", "or", "to", "for", "in", "on", "at"]
 )
 _HEADS = {"organization": "org", "organisation": "org", "group": "org", "association": "org"}
 # Words before a cue that make it someone else: "models from model hubs", "we sell to
@@ -285,7 +290,7 @@ _OTHER_PARTY = frozenset(
         "covering",
     ]
 )
-_TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",)}  # cues that say nothing alone
+_TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
 MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
 
 

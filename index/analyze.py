@@ -20,11 +20,18 @@ _QUOTED = re.compile(
 )
 _PDF_WORDS = re.compile(r"\b(?:pdf|physical)\b", re.IGNORECASE)
 _DEFINITION = re.compile(
-    r"\bdefin(?:e|es|ed|ition)\b|\bmeaning of\b|\bwhat counts as\b"
+    r"\bdefin(?:e|es|ed|ition)\b|\bmeaning of\b|\bwhat (?:exactly )?counts as\b"
     r"|\bwhat (?:exactly )?(?:is|are) (?:an? )?[\w' -]{1,40}\?$"
     r"|\bwhat does [^?]{1,80} mean\b|\b(?:mean|meant) by\b",
     re.IGNORECASE,
 )
+
+
+# A short quoted term: "what counts as 'risk'", "the 'AI system inventory'".
+_TERM = re.compile(r"(?:^|(?<=[\s(]))[\"“‘']([A-Za-z][\w -]{1,40}?)[\"”’'](?=[\s?.!,;:)—-]|$)")
+
+
+_CAPTION = re.compile(r"\b(table|figure|fig\.)\s+(\d{1,2})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class Analysis:
     quotes: tuple[str, ...]  # quoted phrases (three words or more)
     definition: bool = False  # "what does X mean", "define X": glossaries are the place
     hinted: tuple[str, ...] = ()  # documents it alludes to: "the framework", "this draft"
+    terms: tuple[str, ...] = ()  # what a definition question asks about: "'residual risk'"
+    captions: tuple[str, ...] = ()  # tables and figures it names: "Table 1", "Figure 3"
 
 
 def _alias_pattern(alias: str) -> re.Pattern[str]:
@@ -73,11 +82,14 @@ class QueryAnalyzer:
         quotes = tuple(
             q.strip() for pair in _QUOTED.findall(text) for q in pair if q and len(loose_form(q).split()) >= 3
         )
+        definition = bool(_DEFINITION.search(text))
         return Analysis(
             docs=tuple(self.docs_named(text)),
             pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
             physical=bool(_PDF_WORDS.search(text)),
             quotes=quotes,
-            definition=bool(_DEFINITION.search(text)),
+            definition=definition,
             hinted=tuple(dict.fromkeys(d for p, d in self._hints if p.search(text))),
+            terms=tuple(t.strip() for t in _TERM.findall(text)) if definition else (),
+            captions=tuple(dict.fromkeys(f"{k.title()} {n}" for k, n in _CAPTION.findall(text))),
         )

@@ -153,6 +153,31 @@ class Retriever:
                     out += self._by_page.get((doc, page), [])
         return list(dict.fromkeys(out))
 
+    def definition_ranking(self, a: Analysis) -> list[str]:
+        """Passages that define a term the question asks about: "Risk refers to …", "The AI
+        RMF refers to an AI system as …", "Residual risk is defined as …", "AI incident: …"."""
+        out: list[str] = []
+        for term in a.terms:
+            t = r"[\s-]+".join(re.escape(w) for w in term.split())
+            pat = re.compile(
+                rf"\b{t}s?\b[’'”\"]?\s*(?:\([^)]{{1,40}}\)\s*)?"
+                rf"(?:refers? to|is defined as|are defined as|means|:)"
+                rf"|\b(?:defines?|refers? to)\s+(?:an?\s+|the\s+)?{t}s?\b",
+                re.IGNORECASE,
+            )
+            out += [cid for cid, c in self.catalog.chunks.items() if c.kind == "text" and pat.search(c.text)]
+        return list(dict.fromkeys(out))
+
+    def caption_ranking(self, a: Analysis) -> list[str]:
+        """Passages that carry the caption of a table or figure the question names ("Table
+        1: Categories and subcategories …"), not a contents line or a mention of it."""
+        out: list[str] = []
+        for cap in a.captions:
+            kind, n = cap.replace("Fig.", "Figure").split()
+            pat = re.compile(rf"(?m)^\s*{kind}\s+{n}\s*[.:](?![^\n]*\.{{4,}})")
+            out += [cid for cid, c in self.catalog.chunks.items() if pat.search(c.text)]
+        return _round_robin(list(dict.fromkeys(out)), self.catalog)
+
     def quote_ranking(self, a: Analysis) -> list[str]:
         """Passages that contain a quoted phrase of the question, then passages on pages
         that contain it (a phrase can straddle two passages)."""
@@ -220,6 +245,8 @@ class Retriever:
                 "ident": self.identifier_ranking(q.text),
                 "page": self.page_ranking(a, named or list(q.docs)) if a.pages else [],
                 "quote": self.quote_ranking(a) if a.quotes else [],
+                "define": self.definition_ranking(a) if a.terms else [],
+                "caption": self.caption_ranking(a) if a.captions else [],
             }
             for name, ids in pointers.items():
                 for r, cid in enumerate(keep(name, ids)[:POINTER_DEPTH], start=1):

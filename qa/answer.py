@@ -8,6 +8,7 @@ OFFLINE-STACK.md), so the answer says only what the documents say.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from index.retrieve import Hit, Query, Retriever
 from ingest.identifiers import find_identifiers, own_identifier
 from qa.evidence import (
     asks_for_actions,
+    asks_penalty,
     asks_quantity,
     has_number,
     is_directive,
+    mentions_penalty,
     specific_unknowns,
     vocabulary,
 )
@@ -42,6 +45,8 @@ SHORT_SENTENCE_WORDS = 8
 SHORT_PENALTY = 0.05
 DIRECTIVE_BONUS = 0.1  # "what should we do": sentences that say what to do
 QUANTITY_PENALTY = 0.3
+MISSING_FIGURE_PENALTY = 1.0  # a count, date or ratio asked for and none given: decisive
+_HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
 UNKNOWN_NAME_PENALTY = 0.15
 MAX_QUOTES = 4
 QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
@@ -176,7 +181,11 @@ class Answerer:
         score = cands[0].score
         top = [self._text(c.chunk, c.index, c.last) for c in cands[:3]]
         if asks_quantity(question) and not has_number(top, question):
-            score -= QUANTITY_PENALTY
+            # "How many years", "what date", "what ratio": no such figure in the evidence
+            # means no answer. "How much" is often a degree ("how much risk is acceptable").
+            score -= QUANTITY_PENALTY if _HOW_MUCH.search(question) else MISSING_FIGURE_PENALTY
+        if asks_penalty(question) and not mentions_penalty(top):
+            score -= MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
         score -= UNKNOWN_NAME_PENALTY * min(2, specific_unknowns(question, self.vocab))
         return score
 

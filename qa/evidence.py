@@ -101,11 +101,39 @@ def is_directive(text: str, section: str) -> bool:
     return not _NOT_IMPERATIVE.match(text) and bool(_DIRECTIVE_TEXT.search(text))
 
 
+_PENALTY_Q = re.compile(r"\b(?:fines?|penalt(?:y|ies)|sanctions?|punish\w*|sued|lawsuits?|liable)\b", re.I)
+_PENALTY_TEXT = re.compile(
+    r"\b(?:fines?d?|penalt(?:y|ies)|sanctions?|punish\w*|liab(?:le|ility)|enforcement|lawsuits?|sue[ds]?)\b",
+    re.I,
+)
+
+
+def asks_penalty(question: str) -> bool:
+    """ "What fines can a developer face …": the answer must speak of consequences."""
+    return bool(_PENALTY_Q.search(question))
+
+
+def mentions_penalty(texts: Iterable[str]) -> bool:
+    return any(_PENALTY_TEXT.search(t) for t in texts)
+
+
 def asks_quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 
 
-_IDENT_NUMBER = re.compile(r"\b[A-Z]{2,}[- .]?\d+(?:[.-]\d+)*\b|\b\d+(?:\.\d+)+\b|^\s*\d{1,2}[.)]\s")
+_IDENT_NUMBER = re.compile(
+    r"\b[A-Z]{2,}[- .]?\d+(?:[.-]\d+)*\b|\b[A-Z]\d+\b|\b\d+(?:\.\d+)+\b|^\s*\d{1,2}[.)]\s"
+    r"|\S+@\S+"  # identifiers (GV-1.2, R4, 2.1.3), list markers, e-mail addresses
+)
+_MONEY_Q = re.compile(r"\b(?:dollars?|how much money|cost|price|fines?)\b|\$", re.IGNORECASE)
+_MONEY = re.compile(r"\$\s?\d|\b\d[\d,.]*\s*(?:dollars|USD|million|billion)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+_DATE_Q = re.compile(
+    r"\b(?:date|deadline|by when|what year|which year|when (?:is|was|will|do|does|did|must))\b", re.I
+)
 _UNIT_AFTER = re.compile(
     r"\bhow (?:many|much)\s+(?:\w+\s+){0,2}?(\w+)|\bwhat (?:dollar|percentage|percent|ratio)\b",
     re.IGNORECASE,
@@ -117,8 +145,12 @@ def has_number(texts: Iterable[str], question: str = "") -> bool:
     near the unit the question asks about ("how many *hours*") when it names one."""
     m = _UNIT_AFTER.search(question)
     unit = (m.group(1) or "").lower().rstrip("s") if m and m.lastindex else ""
+    if _MONEY_Q.search(question):  # an amount of money is a currency figure
+        return any(_MONEY.search(t) for t in texts)
+    if _DATE_Q.search(question):  # a date is a month or a year, not any number
+        return any(_MONTH.search(t) or _YEAR.search(_IDENT_NUMBER.sub(" ", t)) for t in texts)
     for t in texts:
-        body = _IDENT_NUMBER.sub(" ", t)
+        body = _YEAR.sub(" ", _IDENT_NUMBER.sub(" ", t))  # a year is not an amount
         for n in _NUMBER.finditer(body):
             if not unit:
                 return True
@@ -137,11 +169,14 @@ def vocabulary(texts: Iterable[str]) -> set[str]:
 
 def specific_unknowns(question: str, vocab: set[str]) -> int:
     """How many specific things the question names that no passage mentions: proper names
-    and numbers count one each; bare acronyms only when two or more are unknown (a single
-    one, "GPU", is more often a generic term than the subject of the question)."""
+    count one each, numbers two (a standard, clause or statute number no document contains
+    is what the question is about); bare acronyms only when two or more are unknown (a
+    single one, "GPU", is more often a generic term than the subject of the question)."""
     names = unknown_names(question, vocab)
-    acronyms = [n for n in names if n.isupper() and not any(ch.isdigit() for ch in n)]
-    return len(names) - len(acronyms) + (len(acronyms) if len(acronyms) >= 2 else 0)
+    numbers = [n for n in names if any(ch.isdigit() for ch in n)]
+    acronyms = [n for n in names if n.isupper() and n not in numbers]
+    rest = len(names) - len(numbers) - len(acronyms)
+    return rest + 2 * len(numbers) + (len(acronyms) if len(acronyms) >= 2 else 0)
 
 
 def unknown_names(question: str, vocab: set[str]) -> list[str]:
