@@ -59,6 +59,10 @@ class Unit:
     end: int
 
 
+# A line that stops mid-phrase: a comma, or a word that cannot end a sentence.
+_OPEN_END = re.compile(r"(?:,|\b(?:and|or|of|the|to|in|for|with|on|by|a|an|as|that|from|into))$")
+
+
 def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
     """Line groups: a new block at blank lines, bullets/list items and heading starts."""
     blocks: list[tuple[int, int]] = []
@@ -67,6 +71,7 @@ def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
     cur_start: int | None = None
     cur_end = 0
     after_heading = False
+    previous = ""
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -77,14 +82,20 @@ def _blocks(page: Page, cuts: set[int]) -> list[tuple[int, int]]:
                 cur_start = None
             continue
         lead = start + len(line) - len(line.lstrip())
-        if cur_start is not None and (lead in cuts or after_heading or _BLOCK_START.match(stripped)):
+        # A heading wrapped onto a line that starts in lower case ("…, procedures, and" /
+        # "practices.") goes on: the statement is one sentence.
+        wrapped = after_heading and stripped[:1].islower() and bool(_OPEN_END.search(previous))
+        if cur_start is not None and (
+            lead in cuts or (after_heading and not wrapped) or _BLOCK_START.match(stripped)
+        ):
             blocks.append((cur_start, cur_end))
             cur_start = None
         if cur_start is None:
             cur_start = lead
         cur_end = end
         # A heading is a block of its own: "About" must not run into the sentence below it.
-        after_heading = lead in cuts
+        after_heading = lead in cuts or (wrapped and not stripped.endswith((".", ":")))
+        previous = stripped
     if cur_start is not None:
         blocks.append((cur_start, cur_end))
     return blocks

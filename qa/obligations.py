@@ -125,6 +125,8 @@ class Obligations:
                 quote = collapse_ws(page.text[s.start : s.end])
                 if len(quote.split()) < 5 or quote.endswith(("?", ":")) or _is_label_list(quote):
                     continue
+                if quote[:1].islower() or "@" in quote:  # a fragment; "comments should be sent to …"
+                    continue
                 # In a section addressed to the role, a suggested action or a "should" is
                 # for that role; elsewhere only a sentence whose subject is the actor.
                 subject = None if by_section else self._subject(role, c.doc, quote)

@@ -70,6 +70,18 @@ def test_sentence_units_split_bullets_and_abbreviations() -> None:
     assert units == ["Use tools, e.g. scanners.", "Then stop.", "• first item", "• second item"]
 
 
+def test_a_wrapped_heading_statement_stays_one_sentence() -> None:
+    text = (
+        "GOVERN 1.2: The characteristics of trustworthy AI are integrated into policies, and\n"
+        "practices.\nGOVERN 1.3: Processes are in place.\nAbout\nthe rest."
+    )
+    cuts = {0, text.index("GOVERN 1.3"), text.index("About")}
+    units = [text[u.start : u.end] for u in sentence_units(Page("d", 1, "1", text), cuts)]
+    assert units[0].endswith("policies, and\npractices.")
+    assert units[1] == "GOVERN 1.3: Processes are in place."
+    assert units[2:] == ["About", "the rest."]  # a heading line that ends is still its own block
+
+
 def test_budget_beyond_window_is_refused() -> None:
     import pytest
 
