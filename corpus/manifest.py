@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.errors import first_error
 from core.types import DocumentInfo
 
 MANIFEST_PATH = Path(__file__).with_name("sources.toml")
@@ -47,9 +48,7 @@ def load_manifest(path: Path = MANIFEST_PATH) -> list[DocumentInfo]:
         try:
             e = _Entry.model_validate(item)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(x) for x in err["loc"])
-            raise ManifestError(f"{path}: document #{i + 1} field '{loc}': {err['msg']}") from exc
+            raise ManifestError(f"{path}: document #{i + 1} {first_error(exc)}") from exc
         docs.append(
             DocumentInfo(
                 id=e.id,

@@ -19,6 +19,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.errors import first_error
+
 ROLES_PATH = Path(__file__).with_name("roles.toml")
 RoleId = Literal[
     "cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector"
@@ -165,9 +167,7 @@ class Taxonomy:
                 try:
                     e = model.model_validate(item)
                 except ValidationError as exc:
-                    err = exc.errors()[0]
-                    loc = ".".join(str(x) for x in err["loc"])
-                    raise RolesError(f"{path}: [[{table}]] #{i + 1} field '{loc}': {err['msg']}") from exc
+                    raise RolesError(f"{path}: [[{table}]] #{i + 1} {first_error(exc)}") from exc
                 if isinstance(e, _Role):
                     cues = {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}
                     roles.append(Role(e.id, e.name, e.description, cues))

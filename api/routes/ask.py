@@ -75,15 +75,7 @@ def _sse(event: str, data: Any) -> str:
 
 def stream_reply(reply: ChatReply) -> Iterator[str]:
     """meta, then the answer text a few words at a time, then the whole reply."""
-    yield _sse(
-        "meta",
-        {
-            "role": reply.role,
-            "role_source": reply.role_source,
-            "role_note": reply.role_note,
-            "note": reply.note,
-        },
-    )
+    yield _sse("meta", reply.model_dump(include={"role", "role_source", "role_note", "note"}))
     words = reply.answer.split(" ")
     for i in range(0, len(words), 6):
         piece = " ".join(words[i : i + 6])

@@ -79,13 +79,7 @@ def _sources(reply: ChatReply) -> str:
 
 
 def _airq(reply: ChatReply) -> dict[str, Any]:
-    return {
-        "abstained": reply.abstained,
-        "role": reply.role,
-        "role_source": reply.role_source,
-        "role_note": reply.role_note,
-        "note": reply.note,
-    }
+    return reply.model_dump(include={"abstained", "role", "role_source", "role_note", "note"})
 
 
 def _request(body: CompletionRequest) -> ChatRequest:

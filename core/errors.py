@@ -1,0 +1,12 @@
+"""One line for a validation error, naming the field: what every bad-input message needs."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+def first_error(exc: ValidationError) -> str:
+    """ "field 'loc': message" for the first error of a pydantic validation."""
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    return f"field '{loc}': {err['msg']}"
