@@ -32,23 +32,33 @@ class AppState:
     error: str | None = None  # why the engine is not loaded (no index yet, …)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ingest: IngestJob = field(default_factory=IngestJob)
-    pdf_checks: dict[tuple[str, float, int], bool] = field(default_factory=dict)
+    pdf_checks: dict[tuple[str, str, int, int], bool] = field(default_factory=dict)
+    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    loads: int = 0  # load generations: a slow, older load never replaces a newer engine
+    installed: int = 0  # the generation answering now
 
-    def load(self) -> None:
+    def load(self) -> bool:
+        """Load the current build; True when it is now the one answering."""
         from index.retrieve import NoIndexError
         from qa.service import load_engine
 
+        with self.lock:
+            self.loads += 1
+            generation = self.loads
         try:
             engine = load_engine(self.settings)
             engine.answerer.run("warm up the embedder and the stores")  # the first user waits no longer
         except NoIndexError as exc:
             self.error = f"{exc}; or POST /v1/ingest"
-            return
+            return False
         except Exception as exc:  # the service must still report why it is not ready
             self.error = f"could not load the index: {type(exc).__name__}: {exc}"
-            return
+            return False
         with self.lock:
-            self.engine, self.error = engine, None
+            if generation < self.installed:
+                return False  # a newer build is already answering
+            self.engine, self.error, self.installed = engine, None, generation
+        return True
 
 
 def get_state(request: Request) -> AppState:

@@ -255,7 +255,15 @@ class Taxonomy:
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|we|we're|we’re|we've|our|ours|us|my|me)\b", re.IGNORECASE)
+# First person; "us" only in lower case ("US banks" is the country).
+_FIRST_PERSON = re.compile(
+    r"\b(?:[Ii]|[Ii]['’]m|[Ii]['’]ve|[Ww]e|[Ww]e['’](?:re|ve)|[Oo]urs?|us|[Mm]y|[Mm]e)\b"
+)
+_IMPERATIVE = re.compile(
+    r"^\W*(?:explain|list|compare|describe|summari[sz]e|tell|give|show|find|name|outline|define|"
+    r"identify|quote|cite|what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
+    re.IGNORECASE,
+)
 _AS_A = re.compile(r"^\W*as\b|\bhere\W*$", re.IGNORECASE)  # "As CTO of …", "Staffer here."
 _SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
 # Words a cue sequence skips on both sides, and heads that name the same kind of body.
@@ -367,13 +375,19 @@ def _relative(text: str, start: int) -> bool:
 
 def _self_descriptions(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences where the asker speaks of themselves: first person, "As the
-    CISO of …", or a statement ("Network engineer at a CDN here.") rather than a question."""
+    CISO of …", or a statement that leads into the question ("Network engineer at a CDN
+    here. …") — not a request ("Compare the duties of AI developers and cloud providers")."""
+    sentences = [m for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     return [
         (m.start(), m.end())
-        for m in _SENTENCE.finditer(text)
+        for k, m in enumerate(sentences)
         if _FIRST_PERSON.search(m.group(0))
         or _AS_A.search(m.group(0).strip())
-        or (m.group(0).strip() and not m.group(0).rstrip().endswith("?"))
+        or (
+            k < len(sentences) - 1
+            and not m.group(0).rstrip().endswith("?")
+            and not _IMPERATIVE.match(m.group(0))
+        )
     ]
 
 

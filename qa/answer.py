@@ -46,7 +46,7 @@ SHORT_PENALTY = 0.05
 DIRECTIVE_BONUS = 0.1  # "what should we do": sentences that say what to do
 QUANTITY_PENALTY = 0.3
 MISSING_FIGURE_PENALTY = 1.0  # a count, date or ratio asked for and none given: decisive
-_HOW_MUCH = re.compile(r"\bhow much\b", re.IGNORECASE)
+_HOW_MUCH = re.compile(r"\bhow (?:much|often|long|soon)\b", re.IGNORECASE)  # often a degree
 UNKNOWN_NAME_PENALTY = 0.15
 MAX_QUOTES = 4
 QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
@@ -182,7 +182,8 @@ class Answerer:
         top = [self._text(c.chunk, c.index, c.last) for c in cands[:3]]
         if asks_quantity(question) and not has_number(top, question):
             # "How many years", "what date", "what ratio": no such figure in the evidence
-            # means no answer. "How much" is often a degree ("how much risk is acceptable").
+            # means no answer. "How much / often / long" is often a degree ("how much risk is
+            # acceptable", "how often" → "regularly"): only the milder penalty.
             score -= QUANTITY_PENALTY if _HOW_MUCH.search(question) else MISSING_FIGURE_PENALTY
         if asks_penalty(question) and not mentions_penalty(top):
             score -= MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence

@@ -99,7 +99,8 @@ def resolve(
                 break
 
     question = asked
-    if follow_up:
-        question = f"{asked} {earlier[0]}"
-        carried["topic"] = earlier[0]
+    if follow_up:  # the topic is the last question that stood on its own
+        topic = next((t for t in earlier if not is_follow_up(t)), earlier[-1])
+        question = f"{asked} {topic}"
+        carried["topic"] = topic
     return Resolved(question, asked, chosen_docs, chosen_role, role is not None, carried)

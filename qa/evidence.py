@@ -125,7 +125,7 @@ _IDENT_NUMBER = re.compile(
     r"\b[A-Z]{2,}[- .]?\d+(?:[.-]\d+)*\b|\b[A-Z]\d+\b|\b\d+(?:\.\d+)+\b|^\s*\d{1,2}[.)]\s"
     r"|\S+@\S+"  # identifiers (GV-1.2, R4, 2.1.3), list markers, e-mail addresses
 )
-_MONEY_Q = re.compile(r"\b(?:dollars?|how much money|cost|price|fines?)\b|\$", re.IGNORECASE)
+_MONEY_Q = re.compile(r"\b(?:dollars?|how much money|how much does it cost|fines?)\b|\$", re.IGNORECASE)
 _MONEY = re.compile(r"\$\s?\d|\b\d[\d,.]*\s*(?:dollars|USD|million|billion)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTH = re.compile(

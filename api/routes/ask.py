@@ -47,7 +47,9 @@ def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
     turns = [Turn(m.role, m.content) for m in body.messages if m.role != "system"]
     if not turns or turns[-1].role != "user":
         raise HTTPException(422, detail="messages: the last message must be the user's question")
-    check_question(state, turns[-1].content, "messages[-1].content")
+    for i, m in enumerate(body.messages):  # every question counts, not only the last
+        if m.role == "user":
+            check_question(state, m.content, f"messages[{i}].content")
     docs = check_docs(engine, body.docs)
     taxonomy = engine.answerer.taxonomy
     analyzer = engine.retriever.analyzer

@@ -72,12 +72,12 @@ def page(doc: DocId, n: Annotated[int, PathParam(ge=1, le=100_000)], engine: Eng
 
 
 def _indexed_file(state: AppState, doc: str, sha256: str) -> Path:
-    corpus = state.settings.corpus_dir.resolve()
-    path = doc_path(doc, corpus).resolve()
-    if path.parent != corpus or not path.is_file():
+    corpus = state.settings.corpus_dir
+    path = doc_path(doc, corpus)  # doc is an indexed id (a file name), never a path
+    if "/" in doc or doc.startswith(".") or not path.is_file():
         raise HTTPException(404, detail=f"the PDF of {doc} is not in {corpus}; run `airq corpus fetch {doc}`")
     st = path.stat()
-    key = (doc, st.st_mtime, st.st_size)
+    key = (doc, sha256, st.st_mtime_ns, st.st_size)
     if key not in state.pdf_checks:
         state.pdf_checks[key] = sha256_file(path) == sha256
     if not state.pdf_checks[key]:

@@ -27,7 +27,8 @@ def authorised(
     token = state.settings.api_token
     if token is None:
         raise HTTPException(403, detail="ingest over HTTP is disabled; set AIRQ_API_TOKEN to enable it")
-    if creds is None or not secrets.compare_digest(creds.credentials, token.get_secret_value()):
+    given = creds.credentials.encode("utf-8", "surrogateescape") if creds else b""
+    if creds is None or not secrets.compare_digest(given, token.get_secret_value().encode()):
         raise HTTPException(
             401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
@@ -42,11 +43,13 @@ def _now() -> str:
 
 
 def run_ingest(state: AppState, force: bool) -> None:
+    from corpus.roles import load_taxonomy
     from index.build import IngestError, ingest, sources_from_corpus
     from index.embed import MiniLMEmbedder
 
     s = state.settings
     job = state.ingest
+    load_taxonomy.cache_clear()  # roles.toml may have been edited since start-up
     try:
         sources, warnings = sources_from_corpus(s.corpus_dir)
         if not sources:
@@ -61,8 +64,8 @@ def run_ingest(state: AppState, force: bool) -> None:
         )
         lines = [*warnings, *(f.line() for f in report.failures), *report.warnings]
         summary = f"index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged"
-        if report.changed:
-            state.load()
+        if report.changed and not state.load():
+            raise RuntimeError(f"built {report.build_id} but could not load it: {state.error}")
         state.ingest = IngestJob("done", job.started, _now(), "; ".join([summary, *lines]))
     except Exception as exc:  # reported through GET /v1/ingest; the old index keeps answering
         state.ingest = IngestJob("failed", job.started, _now(), f"{type(exc).__name__}: {exc}")
@@ -71,9 +74,10 @@ def run_ingest(state: AppState, force: bool) -> None:
 @router.post("", response_model=IngestStatus, status_code=202, responses={401: {}, 403: {}, 409: {}})
 def start(body: IngestRequest, state: Authorised) -> IngestStatus:
     """Start re-ingesting the corpus folder; poll GET /v1/ingest for the outcome."""
-    if state.ingest.status == "running":
-        raise HTTPException(409, detail=f"an ingest has been running since {state.ingest.started}")
-    state.ingest = IngestJob("running", _now())
+    with state.ingest_lock:
+        if state.ingest.status == "running":
+            raise HTTPException(409, detail=f"an ingest has been running since {state.ingest.started}")
+        state.ingest = IngestJob("running", _now())
     threading.Thread(target=run_ingest, args=(state, body.force), daemon=True).start()
     return IngestStatus(**vars(state.ingest))
 

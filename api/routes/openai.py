@@ -15,12 +15,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, StateDep
 from api.routes.ask import chat_reply
 from api.schemas import ChatMessage, ChatReply, ChatRequest
+from core.errors import first_error
 from corpus.roles import ROLE_IDS
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -90,12 +91,17 @@ def _request(body: CompletionRequest) -> ChatRequest:
     if role is not None and role not in ROLE_IDS:
         raise OpenAIError(422, f"metadata.role: {role!r} is not one of {', '.join(ROLE_IDS)}")
     docs = [d.strip() for d in meta.get("docs", "").split(",") if d.strip()] or None
-    turns = [
-        ChatMessage(role=m.role, content=m.text()) for m in body.messages if m.role in ("user", "assistant")
-    ]
-    if not turns:
-        raise OpenAIError(422, "messages: no user message to answer")
-    return ChatRequest(messages=turns, docs=docs, role=role)
+    try:
+        turns = [
+            ChatMessage(role=m.role, content=m.text())
+            for m in body.messages
+            if m.role in ("user", "assistant")
+        ]
+        if not turns:
+            raise OpenAIError(422, "messages: no user message to answer")
+        return ChatRequest(messages=turns, docs=docs, role=role)
+    except ValidationError as exc:  # e.g. metadata.docs naming 60 documents
+        raise OpenAIError(422, f"{first_error(exc)} (in messages or metadata)") from exc
 
 
 def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:

@@ -134,7 +134,7 @@ async function loadRoles() {
   }
 }
 
-async function loadDocuments() {
+async function loadDocuments(attempt = 0) {
   try {
     const docs = await getJSON("/v1/documents");
     els.docs.replaceChildren();
@@ -149,6 +149,10 @@ async function loadDocuments() {
     if (!indexed.length) els.docs.append(h("span", { class: "hint", text: "No documents are indexed yet." }));
     els.docs.dataset.loaded = "true";
   } catch (err) {
+    if (err.status === 503 && attempt < 30) {  // the index is still loading: try again shortly
+      setTimeout(() => loadDocuments(attempt + 1), 2000);
+      return;
+    }
     els.docs.replaceChildren(h("span", { class: "hint", text: "Documents unavailable." }));
     els.docs.dataset.loaded = "error";
     showLoadError(`Could not load documents: ${err.message}.`);
@@ -418,7 +422,8 @@ async function ask(question) {
     }
     turn.finish(reply);
     // Only completed exchanges go into the history sent with the next question.
-    state.history = [...messages, { role: "assistant", content: reply.answer || "" }];
+    // The server reads a bounded history (100 messages): keep the latest exchanges.
+    state.history = [...messages, { role: "assistant", content: reply.answer || "" }].slice(-40);
     const n = (reply.citations || []).length;
     els.announcer.textContent = reply.abstained
       ? `Not covered by the indexed documents. ${reply.answer || ""}`

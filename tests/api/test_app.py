@@ -113,6 +113,16 @@ def test_chat_streams_meta_deltas_then_the_answer(client: TestClient) -> None:
     assert final["citations"] and "GOVERN 1.2" in final["citations"][0]["section"]
 
 
+def test_chat_checks_every_question_not_only_the_last(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "risk " * 1000},
+        {"role": "assistant", "content": "…"},
+        {"role": "user", "content": "And what about that?"},
+    ]
+    r = client.post("/v1/chat", json={"messages": messages})
+    assert r.status_code == 413 and "messages[0].content" in r.json()["detail"]
+
+
 def test_chat_needs_a_user_question_last(client: TestClient) -> None:
     r = client.post("/v1/chat", json={"messages": [{"role": "assistant", "content": "hello"}]})
     assert r.status_code == 422 and "last message" in r.json()["detail"]
@@ -140,7 +150,8 @@ def test_documents_pages_and_pdf(client: TestClient) -> None:
     r = client.get("/v1/documents/nist-ai-600-1/pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF")
-    assert client.get("/v1/documents/..%2F..%2Fetc%2Fpasswd/pdf").status_code == 404
+    r = client.get("/v1/documents/.hidden/pdf")  # an id the index does not know: never a path
+    assert r.status_code == 404 and "not in the index" in r.json()["detail"]
     assert client.get("/v1/documents/dhs-ai-roles-framework/pdf").status_code == 404
 
 
@@ -188,6 +199,8 @@ def test_ingest_with_a_token_builds_and_loads_the_index(tmp_path: Path) -> None:
         assert c.post("/v1/ingest", json={}).status_code == 401
         wrong = c.post("/v1/ingest", json={}, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
+        odd = c.get("/v1/ingest", headers={"Authorization": "Bearer caf\u00e9".encode("latin-1")})
+        assert odd.status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
         r = c.post("/v1/ingest", json={}, headers=auth)
         assert r.status_code == 202 and r.json()["status"] == "running"
@@ -212,7 +225,9 @@ def test_openai_compatible_endpoint(client: TestClient) -> None:
     assert "[1]" in content and "Sources:" in content and out["citations"][0]["verified"]
     assert client.post("/v1/chat/completions", json={**body, "model": "gpt-4o"}).status_code == 404
     r = client.post("/v1/chat/completions", json={**body, "metadata": {"role": "pilot"}})
-    assert r.status_code == 422
+    assert r.status_code == 422 and "metadata.role" in r.json()["error"]["message"]
+    r = client.post("/v1/chat/completions", json={**body, "metadata": {"docs": ",".join(["x"] * 60)}})
+    assert r.status_code == 422 and "error" in r.json()
 
 
 def test_chat_page_is_served_without_a_cdn(client: TestClient) -> None:

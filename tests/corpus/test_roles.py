@@ -61,6 +61,9 @@ def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: s
         "What does the GenAI profile say about banks and hospitals?",  # about them, not by them
         "What is confabulation?",
         "Which government agencies does the framework mention?",
+        "Which government agencies does the framework mention",  # no "?": still a question
+        "Compare the duties of AI developers and cloud providers.",
+        "What should US banks do about model risk?",  # the country, not "us"
     ],
 )
 def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:

@@ -39,6 +39,18 @@ def test_a_standalone_question_keeps_nothing_and_given_values_win() -> None:
     assert r.docs == ("nist-ai-100-1",) and r.role == "public-sector" and r.role_given
 
 
+def test_a_chain_of_follow_ups_keeps_the_first_topic() -> None:
+    turns = [
+        Turn("user", "What does the GenAI profile say about third-party risk?"),
+        Turn("assistant", "…"),
+        Turn("user", "And for procurement?"),
+        Turn("assistant", "…"),
+        Turn("user", "What about small utilities?"),
+    ]
+    r = resolve(turns, docs_named=_docs, detect_role=_role)
+    assert r.carried["topic"] == "What does the GenAI profile say about third-party risk?"
+
+
 def test_the_last_turn_must_be_the_users() -> None:
     with pytest.raises(ValueError, match="last message"):
         resolve([Turn("assistant", "hi")], docs_named=_docs, detect_role=_role)
