@@ -37,6 +37,7 @@ _PATTERNS: list[tuple[re.Pattern[str], int | None]] = [
     (re.compile(r"^(?:PO|PS|PW|RV)\.\d{1,2}\.\d{1,2}:\s.*$"), 4),
 ]
 _NOT_HEADING_END = (".", ",", ";")
+_SUBCATEGORY = re.compile(r"^(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}\.\d{1,2}:\s")
 
 
 def _level_of_number(line: str) -> int:
@@ -82,7 +83,9 @@ def detect_headings(pages: Sequence[Page]) -> list[Heading]:
         content = [i for i, x in enumerate(lines) if x.strip()]
         for k, i in enumerate(content):
             line = lines[i].strip()
-            if len(line) > 130:
+            # Long lines are sentences, except an AI RMF subcategory printed with its whole
+            # statement ("GOVERN 1.2: The characteristics … and practices.").
+            if len(line) > 130 and not (len(line) <= 300 and _SUBCATEGORY.match(line)):
                 continue
             for pattern, level in _PATTERNS:
                 if not pattern.match(line):

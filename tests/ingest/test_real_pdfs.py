@@ -11,7 +11,7 @@ from core.types import Chunk, ParsedDocument
 from ingest.chunk import MAX_TOKENS, context_text
 from ingest.parse import parse_pdf
 from ingest.tokens import TokenCounter
-from tests.conftest import REAL_IDS, needs_corpus
+from tests.conftest import REAL_IDS, SHARED_CORPUS, needs_corpus
 
 pytestmark = [needs_corpus, pytest.mark.integration]
 
@@ -75,3 +75,11 @@ def test_ssdf_task_identifiers(shared_corpus: Path) -> None:
     ids = {i for c in d.chunks for i in c.identifiers}
     assert {"PO.1.1", "PW.1.1", "RV.1.1"} <= ids
     assert any(i.startswith("PO.1.2.R") for i in ids)
+
+
+def test_long_subcategory_statements_head_their_sections() -> None:
+    """AI 600-1 prints "GOVERN 1.2: <the whole statement>" on one long line above each
+    action table; its actions must sit under GOVERN 1.2, not under GOVERN 1.1."""
+    doc = parse_pdf(SHARED_CORPUS / "nist-ai-600-1.pdf", "nist-ai-600-1", "AI 600-1")
+    sections = {c.section.split(" > ")[-1].split(":")[0] for c in doc.chunks if "GV-1.2-001" in c.text}
+    assert sections == {"GOVERN 1.2"}
