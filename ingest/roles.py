@@ -31,6 +31,7 @@ class RoleTagger:
         self._area_names = {a.id: phrase_pattern([a.name]) for a in taxonomy.areas.values()}
         self._area_cues = {a.id: phrase_pattern(a.cues) for a in taxonomy.areas.values()}
         self._area_lines = {a.id: phrase_pattern([a.name, *a.cues]) for a in taxonomy.areas.values()}
+        self._area_stems = {a.id: set(stems(a.name)) for a in taxonomy.areas.values()}
 
     def heading_roles(self, section: str) -> set[str]:
         return {r for r, pat in self._role_names.items() if pat is not None and pat.search(section)}
@@ -43,7 +44,7 @@ class RoleTagger:
             return None
         words = set(stems(line))
         for a in self.taxonomy.areas.values():
-            name = set(stems(a.name))
+            name = self._area_stems[a.id]
             if len(words) >= 2 and words <= name and len(words) >= 0.6 * len(name):
                 return a.id  # "Responsible Model and System Design" for "Driving responsible …"
             pat = self._area_lines[a.id]

@@ -75,13 +75,19 @@ def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def pieces(text: str, words: int = 6) -> Iterator[str]:
+    """A finished answer a few words at a time, for streaming; the pieces join back to it."""
+    parts = text.split(" ")
+    for i in range(0, len(parts), words):
+        piece = " ".join(parts[i : i + words])
+        yield piece if i == 0 else " " + piece
+
+
 def stream_reply(reply: ChatReply) -> Iterator[str]:
     """meta, then the answer text a few words at a time, then the whole reply."""
     yield _sse("meta", reply.model_dump(include={"role", "role_source", "role_note", "note"}))
-    words = reply.answer.split(" ")
-    for i in range(0, len(words), 6):
-        piece = " ".join(words[i : i + 6])
-        yield _sse("delta", {"text": piece if i == 0 else " " + piece})
+    for piece in pieces(reply.answer):
+        yield _sse("delta", {"text": piece})
     yield _sse("answer", reply.model_dump())
 
 

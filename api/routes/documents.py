@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 
 from api.deps import AppState, EngineDep, StateDep
 from api.schemas import DocumentOut, PageOut
+from core.types import DocumentInfo
 from corpus.manifest import by_id, doc_path, load_manifest, sha256_file
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -28,8 +29,7 @@ def _known(engine: Any, doc: str) -> dict[str, Any]:
     return info
 
 
-def _out(engine: Any, doc: str) -> DocumentOut:
-    manifest = by_id(load_manifest())
+def _out(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> DocumentOut:
     cat = engine.retriever.catalog
     built = cat.manifest["docs"].get(doc)
     m = manifest.get(doc)
@@ -49,16 +49,18 @@ def _out(engine: Any, doc: str) -> DocumentOut:
 @router.get("", response_model=list[DocumentOut])
 def documents(engine: EngineDep) -> list[DocumentOut]:
     """Every indexed document, then the manifest's documents that are not indexed here."""
+    manifest = by_id(load_manifest())
     indexed = list(engine.retriever.catalog.doc_ids)
-    others = [d.id for d in load_manifest() if d.id not in indexed]
-    return [_out(engine, d) for d in [*indexed, *others]]
+    others = [d for d in manifest if d not in indexed]
+    return [_out(engine, d, manifest) for d in [*indexed, *others]]
 
 
 @router.get("/{doc}", response_model=DocumentOut, responses={404: {"description": "Unknown id"}})
 def document(doc: DocId, engine: EngineDep) -> DocumentOut:
-    if doc not in engine.retriever.catalog.doc_ids and doc not in by_id(load_manifest()):
+    manifest = by_id(load_manifest())
+    if doc not in engine.retriever.catalog.doc_ids and doc not in manifest:
         raise HTTPException(404, detail=f"document {doc!r} is unknown; see GET /v1/documents")
-    return _out(engine, doc)
+    return _out(engine, doc, manifest)
 
 
 @router.get("/{doc}/pages/{n}", response_model=PageOut, responses={404: {"description": "No such page"}})

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, StateDep
-from api.routes.ask import chat_reply
+from api.routes.ask import chat_reply, pieces
 from api.schemas import ChatMessage, ChatReply, ChatRequest
 from core.errors import first_error
 from corpus.roles import ROLE_IDS
@@ -118,10 +118,8 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
 
 def _stream(reply: ChatReply, cid: str, created: int) -> Iterator[str]:
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
-    words = (reply.answer + _sources(reply)).split(" ")
-    for i in range(0, len(words), 6):
-        piece = " ".join(words[i : i + 6])
-        yield _chunk(cid, created, {"content": piece if i == 0 else " " + piece})
+    for piece in pieces(reply.answer + _sources(reply)):
+        yield _chunk(cid, created, {"content": piece})
     citations = [c.model_dump() for c in reply.citations]
     yield _chunk(cid, created, {}, "stop", citations=citations, airq=_airq(reply))
     yield "data: [DONE]\n\n"
