@@ -106,6 +106,17 @@ class RoleGuess:
     score: float
 
 
+@dataclass(frozen=True)
+class CueMatch:
+    """Words of a self-description that point at a role."""
+
+    role: str
+    kind: str  # synonyms | organisations | titles | activities
+    start: int  # character offsets in the question
+    end: int
+    weight: float
+
+
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for many phrases: whole words, case-insensitive, spaces or hyphens between
     words, and the common English endings tolerated on the last word."""
@@ -190,30 +201,20 @@ class Taxonomy:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         return cls(roles, areas, actors, digest, audience)
 
-    def detect(self, text: str) -> RoleGuess | None:
-        """The asker's role from how they describe themselves, or None when nothing (or a
-        near-tie) says so.
-
-        Only first-person sentences count ("we run a water utility", "I'm a procurement
-        officer"), or an explicit "as an AI developer": a question *about* banks or
-        government is not asked *by* one. Who the asker is (organisation, title) weighs more
-        than what they do; an organisation named as the other party ("models downloaded
-        from model hubs", "we sell to hospitals") is not the asker's; and the first
-        self-description counts most, since later ones tend to be customers or suppliers.
-        """
-        score: dict[str, float] = {}
-        cue: dict[str, str] = {}
+    def cues(self, text: str) -> list[CueMatch]:
+        """Every cue in the asker's self-descriptions that counts towards a role, with its
+        weight after the order and sentence discounts (see ``detect``)."""
+        found: list[CueMatch] = []
         for nth, (start, end) in enumerate(_self_descriptions(text)):
             toks = _tokens(text, start, end)
-            matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, words)
+            matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, kind)
             for role, kind, seq in self._seqs:
                 for pos, last in _find(toks, seq):
                     if _other_party(text, toks[pos].start) and (
                         kind != "activities" or _relative(text, toks[pos].start)
                     ):
                         continue  # "we rent GPUs to labs that train models": the labs train
-                    words = text[toks[pos].start : toks[last].end]
-                    matches.append((pos, last, role, CUE_WEIGHTS[kind], words))
+                    matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
             # One cue per stretch of words, the strongest: "university researcher" is a
             # university (organisation) before it is a researcher (title).
             matches.sort(key=lambda m: (-m[3], m[0] - m[1], m[0]))
@@ -232,9 +233,27 @@ class Taxonomy:
                 for m in kept
                 if not (m[1] + 1 in nouns and not text[toks[m[1]].end : toks[m[1] + 1].start].strip(" -"))
             ]
-            for n, (_, _, role, weight, words) in enumerate(sorted(kept)):
-                score[role] = score.get(role, 0.0) + weight * ORDER_DECAY**n * LATER_SENTENCE**nth
-                cue.setdefault(role, words)
+            for n, (first, last, role, weight, kind) in enumerate(sorted(kept)):
+                w = weight * ORDER_DECAY**n * LATER_SENTENCE**nth
+                found.append(CueMatch(role, kind, toks[first].start, toks[last].end, w))
+        return found
+
+    def detect(self, text: str) -> RoleGuess | None:
+        """The asker's role from how they describe themselves, or None when nothing (or a
+        near-tie) says so.
+
+        Only first-person sentences count ("we run a water utility", "I'm a procurement
+        officer"), or an explicit "as an AI developer": a question *about* banks or
+        government is not asked *by* one. Who the asker is (organisation, title) weighs more
+        than what they do; an organisation named as the other party ("models downloaded
+        from model hubs", "we sell to hospitals") is not the asker's; and the first
+        self-description counts most, since later ones tend to be customers or suppliers.
+        """
+        score: dict[str, float] = {}
+        cue: dict[str, str] = {}
+        for m in self.cues(text):
+            score[m.role] = score.get(m.role, 0.0) + m.weight
+            cue.setdefault(m.role, text[m.start : m.end])
         if not score:
             return None
         ranked = sorted(score.items(), key=lambda kv: -kv[1])

@@ -40,6 +40,19 @@ class BM25Index:
         retriever = bm25s.BM25.load(str(folder))
         return cls(json.loads((folder / "ids.json").read_text()), retriever)
 
+    def scores(self, query: str) -> dict[str, float]:
+        """Every passage's BM25 score for ``query`` (those sharing a term): fusion needs the
+        lexical score of a passage that only the dense side found, not a zero."""
+        import bm25s
+
+        tokens = bm25s.tokenize(
+            [query], stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False
+        )
+        if not tokens or not tokens[0]:
+            return {}
+        scores = self._retriever.get_scores(list(tokens[0]))  # type: ignore[attr-defined]
+        return {self.ids[int(j)]: float(scores[j]) for j in np.flatnonzero(scores > 0)}
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Best ``k`` passage ids with their BM25 scores (only those sharing a term)."""
         import bm25s

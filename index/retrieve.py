@@ -20,7 +20,7 @@ from core.types import Chunk
 from corpus.manifest import load_manifest
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
-from index.build import SENTENCES, current_dir, has_index
+from index.build import SENTENCES, current_dir, has_index, sentence_id
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import DenseStore, make_client
@@ -200,6 +200,17 @@ class Retriever:
             out += found
         return list(dict.fromkeys(out))
 
+    def _score_sentences(
+        self, ids: Sequence[str], vec: np.ndarray, best: dict[str, tuple[float, int]]
+    ) -> None:
+        """The best sentence similarity of passages outside the sentence search's reach."""
+        wanted = [sentence_id(c, i) for c in ids for i in range(len(self.catalog.chunks[c].sentences))]
+        for sid, v in self.sentences.vectors(wanted).items():
+            cid, _, idx = sid.rpartition("#")
+            score = float(v @ vec)
+            if cid not in best or score > best[cid][0]:
+                best[cid] = (score, int(idx))
+
     def run(self, q: Query, query_vector: np.ndarray | None = None) -> list[Hit]:
         """Score fusion: a convex mix of normalised dense similarity and BM25, plus bonuses
         for passages the question points at (named document, identifier, page, quote)."""
@@ -212,7 +223,6 @@ class Retriever:
         ranks: dict[str, dict[str, int]] = {}
         cos: dict[str, float] = {}
         best_sentence: dict[str, tuple[float, int]] = {}
-        lexical: dict[str, float] = {}
 
         def keep(name: str, ids: Sequence[str]) -> list[str]:
             ids = [i for i in ids if self._allowed(q, i)]
@@ -232,13 +242,14 @@ class Retriever:
                 if cid not in best_sentence or h.cosine > best_sentence[cid][0]:
                     best_sentence[cid] = (h.cosine, int(idx))
             keep("sentence", sorted(best_sentence, key=lambda c: -best_sentence[c][0]))
+        lexical: dict[str, float] = {}
+        lex_pool: list[str] = []
         if q.mode in ("hybrid", "bm25"):
-            lex = self.bm25.search(q.text, pool * 4 if (docs or named) else pool)
-            lexical = dict(lex)
-            ids = keep("bm25", [cid for cid, _ in lex])[:pool]
+            lexical = self.bm25.scores(q.text)
+            lex = sorted(lexical, key=lambda c: (-lexical[c], c))
+            lex_pool = keep("bm25", lex)[:pool]
             if named and q.mode == "hybrid":
-                ids += [cid for cid, _ in lex if self.catalog.chunks[cid].doc in named][:pool]
-            lexical = {cid: lexical[cid] for cid in ids}
+                lex_pool += [cid for cid in lex if self.catalog.chunks[cid].doc in named][:pool]
         bonus: dict[str, float] = {}
         if q.mode == "hybrid":
             pointers = {
@@ -253,16 +264,19 @@ class Retriever:
                     bonus[cid] = bonus.get(cid, 0.0) + POINTER_BONUS / (1 + 0.1 * (r - 1))
 
         candidates = [
-            c for c in dict.fromkeys([*cos, *best_sentence, *lexical, *bonus]) if self._allowed(q, c)
+            c for c in dict.fromkeys([*cos, *best_sentence, *lex_pool, *bonus]) if self._allowed(q, c)
         ]
         if not candidates:
             return []
         if vec is not None:
+            # Every candidate is scored on every signal, whichever retriever brought it in:
+            # a passage the lexical side found still gets its own dense and sentence scores.
             missing = [c for c in candidates if c not in cos]
             cos.update({c: float(v @ vec) for c, v in self.dense.vectors(missing).items()})
+            self._score_sentences([c for c in candidates if c not in best_sentence], vec, best_sentence)
         dense = {c: max(cos.get(c, -1.0), best_sentence.get(c, (-1.0, 0))[0]) for c in candidates}
         d_lo, d_hi = min(dense.values()), max(dense.values())
-        b_hi = max(lexical.values(), default=0.0) or 1.0
+        b_hi = max((lexical.get(c, 0.0) for c in candidates), default=0.0) or 1.0
         alpha = {"hybrid": DENSE_WEIGHT, "dense": 1.0, "bm25": 0.0}[q.mode]
         scores: dict[str, float] = {}
         for c in candidates:

@@ -160,19 +160,23 @@ def _split_long(unit: Unit, page_text: str, budget: int, count: Callable[[str], 
     return out
 
 
-_REF_SECTION = re.compile(r"\b(references|bibliography|endnotes|works cited|notes)\b", re.IGNORECASE)
+_REF_SECTION = re.compile(
+    r"\b(references|bibliography|endnotes|works cited|notes)\b|^(?:[\w&,-]+\s+){0,4}resources$", re.IGNORECASE
+)
+_REF_PART = re.compile(r"^(references|bibliography|endnotes|works cited|notes)$", re.IGNORECASE)
 _CITATION_MARK = re.compile(r"\((?:19|20)\d{2}[a-z]?\)|\bet al\.|https?://|\bdoi\b|\bpp\.|\bvol\.", re.I)
 
 
 def passage_kind(section: str, text: str, questions: int = 0, units: int = 1) -> str:
-    """ "references" for bibliographies and endnotes (cited works), "questions" for lists of
-    questions to ask oneself: neither states guidance, so both rank below plain text;
-    both stay searchable.
+    """ "references" for bibliographies, endnotes and lists of further resources (cited
+    works, under a "References" heading at any depth: the Playbook files its reading lists
+    under topic sub-headings), "questions" for lists of questions to ask oneself: neither
+    states guidance, so both rank below plain text; both stay searchable.
     """
-    leaf = section.split(" > ")[-1] if section else ""
+    parts = [p.strip() for p in section.split(" > ")] if section else [""]
     marks = len(_CITATION_MARK.findall(text))
     words = max(1, len(text.split()))
-    if _REF_SECTION.search(leaf) or marks * 25 >= words:
+    if _REF_SECTION.search(parts[-1]) or any(_REF_PART.match(p) for p in parts) or marks * 25 >= words:
         return "references"
     if units and questions * 2 >= units:
         return "questions"

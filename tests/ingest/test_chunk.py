@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.types import Chunk, Heading, Page
-from ingest.chunk import MAX_TOKENS, chunk_document, context_text, sentence_units
+from ingest.chunk import MAX_TOKENS, chunk_document, context_text, passage_kind, sentence_units
 from ingest.sections import SectionIndex
 
 
@@ -108,3 +108,15 @@ def test_small_heading_never_lends_its_label_to_a_sibling() -> None:
         min_tokens=3,
     )
     assert len(merged) == 1 and merged[0].section == "Govern > GOVERN 1.1"
+
+
+def test_reading_lists_are_references_at_any_depth() -> None:
+    plain = "Assess impacts with affected communities before deployment."
+    assert passage_kind("Map > MAP 1.1: Intended purpose > About", plain) == "text"
+    # The Playbook files reading lists under topic sub-headings of "References".
+    nested = "Map > MAP 1.1: Intended purpose > References > Context mapping"
+    resources = "Govern > GOVERN 1.1 > Transparency & Documentation > AI Transparency Resources"
+    assert passage_kind(nested, plain) == passage_kind(resources, plain) == "references"
+    # A subcategory statement that merely ends in "resources" is guidance.
+    statement = "Manage > MANAGE 3.1: AI risks and benefits from third-party resources"
+    assert passage_kind(statement, plain) == "text"
