@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.text import loose_form
+from corpus.thesaurus import Expansion, Thesaurus
 
 _PAGE = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b", re.IGNORECASE)
 _QUOTED = re.compile(
@@ -31,6 +32,29 @@ _DEFINITION = re.compile(
 _TERM = re.compile(r"(?:^|(?<=[\s(]))[\"“‘']([A-Za-z][\w -]{1,40}?)[\"”’'](?=[\s?.!,;:)—-]|$)")
 
 
+# The same, unquoted: "how does the AI RMF define risk?", "what is meant by effective
+# challenge?", "the definition of red-teaming", "what is a capability of concern?".
+_TERM_END = r"\s*(?:[?.,;]|\s(?:in|for|as|under|according|and)\b|$)"
+_BARE_TERMS = [
+    re.compile(p + _TERM_END, re.IGNORECASE)
+    for p in (
+        r"\bdefines?\s+(?:the\s+(?:term|phrase|word)\s+)?(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+        r"\b(?:mean|meant)\s+by\s+(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+        r"\bdefinition\s+of\s+(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+        r"^\W*what\s+(?:exactly\s+)?(?:is|are)\s+(?!meant\b)(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+    )
+]
+MAX_TERM_WORDS = 4
+
+
+def definition_terms(text: str) -> tuple[str, ...]:
+    """The terms a definition question asks about, quoted or not."""
+    found = [t.strip() for t in _TERM.findall(text)]
+    if not found:
+        found = [m.group(1).strip() for p in _BARE_TERMS for m in p.finditer(text)]
+    return tuple(dict.fromkeys(t for t in found if t and len(t.split()) <= MAX_TERM_WORDS))
+
+
 _CAPTION = re.compile(r"\b(table|figure|fig\.)\s+(\d{1,2})\b", re.IGNORECASE)
 
 
@@ -44,6 +68,7 @@ class Analysis:
     hinted: tuple[str, ...] = ()  # documents it alludes to: "the framework", "this draft"
     terms: tuple[str, ...] = ()  # what a definition question asks about: "'residual risk'"
     captions: tuple[str, ...] = ()  # tables and figures it names: "Table 1", "Figure 3"
+    expansions: tuple[Expansion, ...] = ()  # document terms its plain words stand for
 
 
 def _alias_pattern(alias: str) -> re.Pattern[str]:
@@ -54,7 +79,13 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 class QueryAnalyzer:
     """Built once per index from document ids, titles and aliases."""
 
-    def __init__(self, names: Mapping[str, Sequence[str]], hints: Mapping[str, Sequence[str]] | None = None):
+    def __init__(
+        self,
+        names: Mapping[str, Sequence[str]],
+        hints: Mapping[str, Sequence[str]] | None = None,
+        thesaurus: Thesaurus | None = None,
+    ):
+        self.thesaurus = thesaurus
         pairs = [(alias, doc) for doc, aliases in names.items() for alias in {doc, *aliases} if alias]
         # Longest alias first, so "AI RMF Playbook" claims its words before "AI RMF" can.
         pairs.sort(key=lambda p: -len(p[0]))
@@ -90,6 +121,7 @@ class QueryAnalyzer:
             quotes=quotes,
             definition=definition,
             hinted=tuple(dict.fromkeys(d for p, d in self._hints if p.search(text))),
-            terms=tuple(t.strip() for t in _TERM.findall(text)) if definition else (),
+            terms=definition_terms(text) if definition else (),
             captions=tuple(dict.fromkeys(f"{k.title()} {n}" for k, n in _CAPTION.findall(text))),
+            expansions=self.thesaurus.expand(text) if self.thesaurus else (),
         )

@@ -18,6 +18,7 @@ import numpy as np
 from core.text import loose_form
 from core.types import Chunk
 from corpus.manifest import load_manifest
+from corpus.thesaurus import load_thesaurus
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
 from index.build import SENTENCES, current_dir, has_index, sentence_id
@@ -116,6 +117,7 @@ class Retriever:
                 for doc in self.catalog.doc_ids
             },
             {doc: manifest[doc].hints for doc in self.catalog.doc_ids if doc in manifest},
+            load_thesaurus(),
         )
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -245,7 +247,8 @@ class Retriever:
         lexical: dict[str, float] = {}
         lex_pool: list[str] = []
         if q.mode in ("hybrid", "bm25"):
-            lexical = self.bm25.scores(q.text)
+            # Plain words widened with the documents' own terms ("vendor" → "third-party").
+            lexical = self.bm25.scores(" ".join([q.text, *(x.term for x in a.expansions)]))
             lex = sorted(lexical, key=lambda c: (-lexical[c], c))
             lex_pool = keep("bm25", lex)[:pool]
             if named and q.mode == "hybrid":

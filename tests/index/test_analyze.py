@@ -37,3 +37,12 @@ def test_definition_intent() -> None:
     assert A.run("How does the SSDF define a model producer?").definition
     assert A.run("What is a capability of concern?").definition
     assert not A.run("How should we test a dosing model before deployment?").definition
+
+
+def test_definition_terms_quoted_or_not() -> None:
+    assert A.run("How does the AI RMF define risk?").terms == ("risk",)
+    assert A.run("What does the Playbook mean by effective challenge?").terms == ("effective challenge",)
+    assert A.run("What is meant by TEVV?").terms == ("TEVV",)
+    assert A.run("Give the definition of red-teaming in the GenAI profile.").terms == ("red-teaming",)
+    assert A.run("What does 'residual risk' mean?").terms == ("residual risk",)
+    assert A.run("How should we test a dosing model before deployment?").terms == ()
