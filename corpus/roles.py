@@ -238,6 +238,17 @@ class Taxonomy:
                 found.append(CueMatch(role, kind, toks[first].start, toks[last].end, w))
         return found
 
+    def without_identity(self, text: str) -> str:
+        """The question without the words that say who the asker is ("I run IT at a water
+        utility" loses "water utility"; the question sentence itself is kept whole): evidence
+        should match what is asked, and a passage need not mention hospitals to answer a
+        hospital's question."""
+        asked = [m.span() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
+        for m in sorted(self.cues(text), key=lambda m: -m.start):
+            if m.kind != "activities" and not any(a <= m.start < b for a, b in asked):
+                text = text[: m.start] + text[m.end :]
+        return text
+
     def detect(self, text: str) -> RoleGuess | None:
         """The asker's role from how they describe themselves, or None when nothing (or a
         near-tie) says so.

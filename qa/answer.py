@@ -114,7 +114,7 @@ class Answerer:
         return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
 
     def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
-        qterms = set(terms(question))
+        qterms = set(terms(self.taxonomy.without_identity(question)))
         named_ids = set(find_identifiers(question))
         wants_action = asks_for_actions(question)
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]

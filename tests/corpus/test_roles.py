@@ -86,3 +86,11 @@ def test_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     bad.write_text("[[role]\n")
     with pytest.raises(RolesError, match="cannot read"):
         Taxonomy.load(bad)
+
+
+def test_without_identity_keeps_what_is_asked() -> None:
+    t = load_taxonomy()
+    q = "I run IT at a regional water utility. How do we vet an AI vendor's model?"
+    out = t.without_identity(q)
+    assert "water utility" not in out and "vet an AI vendor's model" in out
+    assert t.without_identity("What is confabulation?") == "What is confabulation?"

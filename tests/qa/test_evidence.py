@@ -1,4 +1,13 @@
-from qa.evidence import asks_for_actions, asks_quantity, has_number, is_directive, unknown_names, vocabulary
+from qa.evidence import (
+    asks_for_actions,
+    asks_penalty,
+    asks_quantity,
+    has_number,
+    is_directive,
+    mentions_penalty,
+    unknown_names,
+    vocabulary,
+)
 from qa.lexical import Idf, overlap, terms
 
 
@@ -34,3 +43,10 @@ def test_idf_weighted_overlap_favours_rare_terms() -> None:
     common = overlap(q, "manage the risk", idf)
     assert rare > common
     assert overlap(set(), "anything") == 0.0
+
+
+def test_fine_tuning_is_not_a_fine() -> None:
+    assert not asks_penalty("We fine-tune and release LLMs. How independent should red-teamers be?")
+    assert asks_penalty("What fines can a developer face?")
+    assert not mentions_penalty(["Re-evaluate models that were fine-tuned on third-party data."])
+    assert mentions_penalty(["Operators may be fined for late reports."])
