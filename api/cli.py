@@ -218,6 +218,8 @@ def _print_answer(a: Any) -> None:
     style = "yellow" if a.abstained else "bold"
     if a.role_note:
         out.print(f"{a.role_note} (--role ROLE; see `airq roles`)", style="dim", highlight=False)
+    if a.searched_also:
+        out.print(f"Also searched for: {'; '.join(a.searched_also)}.", style="dim", highlight=False)
     out.print(a.answer, style=style, highlight=False)
     if a.citations:
         out.print()

@@ -138,3 +138,8 @@ class Answer(BaseModel):
         "none", description="given (asked for), detected (from the question's wording), none."
     )
     role_note: str = Field("", description="Which role was assumed, why, and how to change it.")
+    searched_also: list[str] = Field(
+        default_factory=list,
+        description="The documents' own terms the search added for the question's plain words, "
+        "as 'term (for “words”)'.",
+    )

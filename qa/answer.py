@@ -300,6 +300,9 @@ class Answerer:
             role=role,
             role_source=role_source,
             role_note=role_note,
+            searched_also=[
+                f"{x.term} (for “{x.said}”)" for x in self.retriever.analyzer.run(question).expansions
+            ],
         )
         return Response(answer, evidence, list(hits))
 

@@ -189,10 +189,13 @@ function addAssistantTurn() {
   let streamed = "";
   return {
     article,
-    setNotes(roleNote, carryNote) {
+    setNotes(roleNote, carryNote, searchedAlso) {
       notes.replaceChildren();
       if (roleNote) notes.append(h("p", { class: "role-note", text: roleNote }));
       if (carryNote) notes.append(h("p", { class: "carry-note", text: carryNote }));
+      if (searchedAlso && searchedAlso.length) {
+        notes.append(h("p", { class: "search-note", text: "Also searched for: " + searchedAlso.join("; ") + "." }));
+      }
     },
     appendDelta(text) {
       streamed += text;
@@ -200,7 +203,7 @@ function addAssistantTurn() {
       scrollToBottom();
     },
     finish(reply) {
-      this.setNotes(reply.role_note, reply.note);
+      this.setNotes(reply.role_note, reply.note, reply.searched_also);
       renderAnswer(article, body, reply, turnId);
       article.dataset.state = "done";
       article.removeAttribute("aria-busy");

@@ -275,6 +275,14 @@ def test_role_picker_docs_filter_and_history(page: Page) -> None:
         expect(turn2.locator(".carry-note")).to_have_text(reply2["note"])
 
 
+def test_plain_words_show_the_terms_searched(page: Page) -> None:
+    _, reply, turn = ask(page, "Our vendor's chatbot keeps making things up. What should we check?")
+    assert any(s.startswith("confabulation") for s in reply["searched_also"])
+    expect(turn.locator(".search-note")).to_have_text(
+        "Also searched for: " + "; ".join(reply["searched_also"]) + "."
+    )
+
+
 def test_keyboard_only(page: Page) -> None:
     # The question box has focus on load and is in the tab order after the controls.
     assert active(page, "el.id === 'question'")
