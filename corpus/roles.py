@@ -294,7 +294,8 @@ _IMPERATIVE = re.compile(
     r"identify|quote|cite|what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
     re.IGNORECASE,
 )
-_AS_A = re.compile(r"^\W*as\b|\bhere\W*$", re.IGNORECASE)  # "As CTO of …", "Staffer here."
+# "As CTO of …", "Asking as the head of …", "Staffer here."
+_AS_A = re.compile(r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|\bhere\W*$", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
 # Words a cue sequence skips on both sides, and heads that name the same kind of body.
 # ("our"/"my" stay: a cue such as "our vendor" must not shrink to "vendor".)
@@ -398,9 +399,10 @@ def _other_party(text: str, start: int) -> bool:
 
 
 def _relative(text: str, start: int) -> bool:
-    """Whether a relative clause ("… labs that train models") opens just before ``start``."""
+    """Whether a relative clause ("… labs that train models", "a service where customers
+    deploy models") opens just before ``start``."""
     before = _WORD.findall(text[max(0, start - 30) : start])[-2:]
-    return any(w.lower() in ("that", "who", "which", "whose") for w in before)
+    return any(w.lower() in ("that", "who", "which", "whose", "where") for w in before)
 
 
 def _self_descriptions(text: str) -> list[tuple[int, int]]:

@@ -94,3 +94,14 @@ def test_without_identity_keeps_what_is_asked() -> None:
     out = t.without_identity(q)
     assert "water utility" not in out and "vet an AI vendor's model" in out
     assert t.without_identity("What is confabulation?") == "What is confabulation?"
+
+
+def test_self_description_after_the_question_and_relative_where() -> None:
+    t = load_taxonomy()
+    g = t.detect("Which fairness metrics apply? Asking as the CISO of a regional hospital.")
+    assert g is not None and g.role == "ci-owner-operator"
+    g = t.detect("We provide hosted generative AI endpoints to businesses. What should we log?")
+    assert g is not None and g.role == "cloud-compute-provider"
+    # "a service where customers deploy models": the customers deploy, not the asker.
+    g = t.detect("We run a service where customers deploy their AI models. What applies?")
+    assert g is None or g.role != "ci-owner-operator"
