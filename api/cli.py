@@ -205,12 +205,14 @@ def ingest(
 
 
 def _engine() -> Any:
+    from corpus.roles import RolesError
+    from corpus.thesaurus import ThesaurusError
     from index.retrieve import NoIndexError
     from qa.service import load_engine
 
     try:
         return load_engine(settings())
-    except NoIndexError as exc:
+    except (NoIndexError, RolesError, ThesaurusError) as exc:
         fail(str(exc))
 
 

@@ -119,11 +119,16 @@ class CueMatch:
 
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for many phrases: whole words, case-insensitive, spaces or hyphens between
-    words, and the common English endings tolerated on the last word."""
+    words, either apostrophe, and the common English endings tolerated on the last word."""
     alts = []
     for p in sorted({p.strip().lower() for p in phrases if p.strip()}, key=len, reverse=True):
-        words = [re.escape(w) for w in re.split(r"[\s-]+", p)]
-        alts.append(r"[\s-]+".join(words) + r"(?:s|es|ed|d|ing|'s|’s)?")
+        words = [re.escape(w).replace("'", "['’]") for w in re.split(r"[\s-]+", p)]
+        last = words[-1]
+        if len(last) > 3 and last.endswith("e"):  # hallucinate → hallucinating
+            words[-1] = last[:-1] + r"(?:e(?:s|d|['’]s)?|ing)"
+        else:
+            words[-1] = last + r"(?:s|es|ed|d|ing|['’]s)?"
+        alts.append(r"[\s-]+".join(words))
     if not alts:
         return None
     return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])", re.IGNORECASE)

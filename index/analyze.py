@@ -33,26 +33,34 @@ _TERM = re.compile(r"(?:^|(?<=[\s(]))[\"“‘']([A-Za-z][\w -]{1,40}?)[\"”’
 
 
 # The same, unquoted: "how does the AI RMF define risk?", "what is meant by effective
-# challenge?", "the definition of red-teaming", "what is a capability of concern?".
+# challenge?", "the definition of red-teaming", "what is a capability of concern?". Only
+# whole definition requests: "what is the best way to define roles …" asks how, not what.
 _TERM_END = r"\s*(?:[?.,;]|\s(?:in|for|as|under|according|and)\b|$)"
 _BARE_TERMS = [
     re.compile(p + _TERM_END, re.IGNORECASE)
     for p in (
-        r"\bdefines?\s+(?:the\s+(?:term|phrase|word)\s+)?(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+        r"\b(?:does|do|did)\s+[^?]{1,60}?\bdefine\s+(?:the\s+(?:term|phrase|word)\s+)?(?:an?\s+|the\s+)?"
+        r"([a-z][\w -]{1,40}?)",
         r"\b(?:mean|meant)\s+by\s+(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
         r"\bdefinition\s+of\s+(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
-        r"^\W*what\s+(?:exactly\s+)?(?:is|are)\s+(?!meant\b)(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)",
+        r"^\W*what\s+(?:exactly\s+)?(?:is|are)\s+(?!meant\b)(?:an?\s+|the\s+)?([a-z][\w -]{1,40}?)\s*\?\s*$",
     )
 ]
+_PRONOUNS = frozenset(["that", "this", "it", "these", "those", "they", "them", "he", "she", "one"])
 MAX_TERM_WORDS = 4
 
 
-def definition_terms(text: str) -> tuple[str, ...]:
-    """The terms a definition question asks about, quoted or not."""
-    found = [t.strip() for t in _TERM.findall(text)]
-    if not found:
-        found = [m.group(1).strip() for p in _BARE_TERMS for m in p.finditer(text)]
-    return tuple(dict.fromkeys(t for t in found if t and len(t.split()) <= MAX_TERM_WORDS))
+def definition_terms(text: str) -> tuple[tuple[str, ...], bool]:
+    """The terms a definition question asks about, and whether they were quoted (an
+    unquoted term is only matched where a passage defines it outright, "Risk refers to")."""
+    quoted = [t.strip() for t in _TERM.findall(text)]
+    found = quoted or [m.group(1).strip() for p in _BARE_TERMS for m in p.finditer(text)]
+    terms = tuple(
+        dict.fromkeys(
+            t for t in found if t and len(t.split()) <= MAX_TERM_WORDS and t.lower() not in _PRONOUNS
+        )
+    )
+    return terms, bool(quoted)
 
 
 _CAPTION = re.compile(r"\b(table|figure|fig\.)\s+(\d{1,2})\b", re.IGNORECASE)
@@ -67,6 +75,7 @@ class Analysis:
     definition: bool = False  # "what does X mean", "define X": glossaries are the place
     hinted: tuple[str, ...] = ()  # documents it alludes to: "the framework", "this draft"
     terms: tuple[str, ...] = ()  # what a definition question asks about: "'residual risk'"
+    terms_quoted: bool = True  # unquoted terms ("define risk") match outright definitions only
     captions: tuple[str, ...] = ()  # tables and figures it names: "Table 1", "Figure 3"
     expansions: tuple[Expansion, ...] = ()  # document terms its plain words stand for
 
@@ -109,11 +118,21 @@ class QueryAnalyzer:
         found.sort()
         return list(dict.fromkeys(d for _, d in found))
 
-    def run(self, text: str) -> Analysis:
+    def _without_names(self, text: str) -> str:
+        """The text with the documents' names blanked: "GenAI profile" names a document, it
+        does not ask about generative AI."""
+        for pattern, _ in self._aliases:
+            text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+        return text
+
+    def run(self, text: str, expand_from: str | None = None) -> Analysis:
+        """``expand_from``: the wording the thesaurus reads, when the caller has taken out
+        words that should not widen the search (who the asker is); default ``text``."""
         quotes = tuple(
             q.strip() for pair in _QUOTED.findall(text) for q in pair if q and len(loose_form(q).split()) >= 3
         )
         definition = bool(_DEFINITION.search(text))
+        terms, quoted = definition_terms(text) if definition else ((), True)
         return Analysis(
             docs=tuple(self.docs_named(text)),
             pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
@@ -121,7 +140,12 @@ class QueryAnalyzer:
             quotes=quotes,
             definition=definition,
             hinted=tuple(dict.fromkeys(d for p, d in self._hints if p.search(text))),
-            terms=definition_terms(text) if definition else (),
+            terms=terms,
+            terms_quoted=quoted,
             captions=tuple(dict.fromkeys(f"{k.title()} {n}" for k, n in _CAPTION.findall(text))),
-            expansions=self.thesaurus.expand(text) if self.thesaurus else (),
+            expansions=(
+                self.thesaurus.expand(self._without_names(text if expand_from is None else expand_from))
+                if self.thesaurus
+                else ()
+            ),
         )

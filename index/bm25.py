@@ -12,7 +12,8 @@ from core.text import english_stemmer
 
 
 class BM25Index:
-    """``build`` once, ``save``/``load`` with the build, ``search`` per query."""
+    """``build`` once, ``save``/``load`` with the build; per query ``scores`` (every
+    passage, for fusion) or ``search`` (the best k)."""
 
     def __init__(self, ids: list[str], retriever: object):
         self.ids = ids

@@ -21,7 +21,7 @@ from corpus.manifest import load_manifest
 from corpus.thesaurus import load_thesaurus
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
-from index.build import SENTENCES, current_dir, has_index, sentence_id
+from index.build import SENTENCES, current_dir, has_index
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import DenseStore, make_client
@@ -100,6 +100,13 @@ class Retriever:
         self.dense = DenseStore(self._client, m["chroma"]["collection"])
         self.sentences = DenseStore(self._client, m["chroma"]["collection"] + SENTENCES)
         self.bm25 = BM25Index.load(folder / "bm25")
+        # Sentence vectors in memory (~9 MB for this corpus): fusion scores every candidate's
+        # best sentence and answers score every sentence of the hits, so a Chroma round trip
+        # per question would cost more than the scoring itself.
+        self._sentence_vectors = self.sentences.all_vectors()
+        self._sentences_of: dict[str, list[str]] = {}
+        for sid in self._sentence_vectors:
+            self._sentences_of.setdefault(sid.rpartition("#")[0], []).append(sid)
         self.pool = pool
         self._by_ident: dict[str, list[str]] = {}
         self._by_page: dict[tuple[str, int], list[str]] = {}
@@ -157,16 +164,18 @@ class Retriever:
 
     def definition_ranking(self, a: Analysis) -> list[str]:
         """Passages that define a term the question asks about: "Risk refers to …", "The AI
-        RMF refers to an AI system as …", "Residual risk is defined as …", "AI incident: …"."""
+        RMF refers to an AI system as …", "Residual risk is defined as …", "AI incident: …".
+        An unquoted term ("how does the AI RMF define risk?") only where the term leads a
+        definition: "… define the model" or "models:" is no definition of "model"."""
         out: list[str] = []
         for term in a.terms:
             t = r"[\s-]+".join(re.escape(w) for w in term.split())
-            pat = re.compile(
+            lead = (
                 rf"\b{t}s?\b[’'”\"]?\s*(?:\([^)]{{1,40}}\)\s*)?"
-                rf"(?:refers? to|is defined as|are defined as|means|:)"
-                rf"|\b(?:defines?|refers? to)\s+(?:an?\s+|the\s+)?{t}s?\b",
-                re.IGNORECASE,
+                r"(?:refers? to|is defined as|are defined as|means)"
             )
+            loose = rf"|\b{t}s?\b[’'”\"]?\s*:|\b(?:defines?|refers? to)\s+(?:an?\s+|the\s+)?{t}s?\b"
+            pat = re.compile(lead + (loose if a.terms_quoted else ""), re.IGNORECASE)
             out += [cid for cid, c in self.catalog.chunks.items() if c.kind == "text" and pat.search(c.text)]
         return list(dict.fromkeys(out))
 
@@ -202,22 +211,30 @@ class Retriever:
             out += found
         return list(dict.fromkeys(out))
 
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors by sentence id (ids without a vector are left out)."""
+        return {i: self._sentence_vectors[i] for i in ids if i in self._sentence_vectors}
+
     def _score_sentences(
         self, ids: Sequence[str], vec: np.ndarray, best: dict[str, tuple[float, int]]
     ) -> None:
         """The best sentence similarity of passages outside the sentence search's reach."""
-        wanted = [sentence_id(c, i) for c in ids for i in range(len(self.catalog.chunks[c].sentences))]
-        for sid, v in self.sentences.vectors(wanted).items():
-            cid, _, idx = sid.rpartition("#")
-            score = float(v @ vec)
-            if cid not in best or score > best[cid][0]:
-                best[cid] = (score, int(idx))
+        for cid in ids:
+            sids = self._sentences_of.get(cid)
+            if not sids:
+                continue
+            sims = np.stack([self._sentence_vectors[s] for s in sids]) @ vec
+            j = int(np.argmax(sims))
+            if cid not in best or float(sims[j]) > best[cid][0]:
+                best[cid] = (float(sims[j]), int(sids[j].rpartition("#")[2]))
 
-    def run(self, q: Query, query_vector: np.ndarray | None = None) -> list[Hit]:
+    def run(
+        self, q: Query, query_vector: np.ndarray | None = None, analysis: Analysis | None = None
+    ) -> list[Hit]:
         """Score fusion: a convex mix of normalised dense similarity and BM25, plus bonuses
         for passages the question points at (named document, identifier, page, quote)."""
         pool = max(self.pool, q.k * 4) * (3 if q.section else 1)
-        a = self.analyzer.run(q.text)
+        a = analysis if analysis is not None else self.analyzer.run(q.text)
         # An allusion ("the framework", "this draft") names the documents that answer to it
         # when the question names none outright.
         named = [d for d in (a.docs or a.hinted) if not q.docs or d in q.docs]

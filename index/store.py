@@ -121,6 +121,15 @@ class DenseStore:
             i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)
         }
 
+    def all_vectors(self, batch: int = 2000) -> dict[str, np.ndarray]:
+        """Every stored vector by id, read in pages."""
+        out: dict[str, np.ndarray] = {}
+        for offset in range(0, self.count(), batch):
+            got = self.collection.get(include=["embeddings"], limit=batch, offset=offset)
+            pairs = zip(got["ids"], got["embeddings"], strict=True)
+            out.update((i, np.asarray(e, dtype=np.float32)) for i, e in pairs)
+        return out
+
     def count(self) -> int:
         return int(self.collection.count())
 

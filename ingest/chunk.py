@@ -161,7 +161,9 @@ def _split_long(unit: Unit, page_text: str, budget: int, count: Callable[[str], 
 
 
 _REF_SECTION = re.compile(
-    r"\b(references|bibliography|endnotes|works cited|notes)\b|^(?:[\w&,-]+\s+){0,4}resources$", re.IGNORECASE
+    r"\b(references|bibliography|endnotes|works cited|notes)\b"
+    r"|^(?!(?:human|compute|computing|computational|natural)\s+resources$)(?:[\w&,-]+\s+){0,4}resources$",
+    re.IGNORECASE,
 )
 _REF_PART = re.compile(r"^(references|bibliography|endnotes|works cited|notes)$", re.IGNORECASE)
 _CITATION_MARK = re.compile(r"\((?:19|20)\d{2}[a-z]?\)|\bet al\.|https?://|\bdoi\b|\bpp\.|\bvol\.", re.I)

@@ -14,7 +14,7 @@ from ingest.roles import RoleTagger
 from ingest.sections import SectionIndex, build_headings
 from ingest.tokens import TokenCounter
 
-PIPELINE_VERSION = "8"  # bump when parsing/cleaning/chunking changes: forces a re-parse
+PIPELINE_VERSION = "9"  # bump when parsing/cleaning/chunking changes: forces a re-parse
 
 
 def page_labels(count: int, pdf_labels: list[str] | None, printed: list[str | None]) -> list[str]:

@@ -118,7 +118,7 @@ class Answerer:
         named_ids = set(find_identifiers(question))
         wants_action = asks_for_actions(question)
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
-        vecs = self.retriever.sentences.vectors(ids)
+        vecs = self.retriever.sentence_vectors(ids)
         out: list[Candidate] = []
         for rank, h in enumerate(hits, start=1):
             c = h.chunk
@@ -264,7 +264,10 @@ class Answerer:
         query = Query(
             question, k=k or self.k, docs=tuple(docs), mode=mode, section=section or None, role=role
         )
-        hits = self.retriever.run(query, qvec)
+        # The thesaurus reads the question without the asker's identity words: "we are a
+        # cloud provider" says who asks, not what about.
+        analysis = self.retriever.analyzer.run(question, expand_from=self.taxonomy.without_identity(question))
+        hits = self.retriever.run(query, qvec, analysis=analysis)
         t2 = time.perf_counter()
         cands = self.candidates(question, qvec, hits)
         evidence = self.evidence(question, cands)
@@ -300,9 +303,9 @@ class Answerer:
             role=role,
             role_source=role_source,
             role_note=role_note,
-            searched_also=[
-                f"{x.term} (for “{x.said}”)" for x in self.retriever.analyzer.run(question).expansions
-            ],
+            searched_also=[f"{x.term} (for “{x.said}”)" for x in analysis.expansions]
+            if mode != "dense"
+            else [],
         )
         return Response(answer, evidence, list(hits))
 

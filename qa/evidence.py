@@ -101,12 +101,12 @@ def is_directive(text: str, section: str) -> bool:
     return not _NOT_IMPERATIVE.match(text) and bool(_DIRECTIVE_TEXT.search(text))
 
 
-# "fine" but not "fine-tune": the hyphen is a word boundary.
+# "fine" but not "fine-tune" / "fine tuning": the hyphen is a word boundary.
 _PENALTY_Q = re.compile(
-    r"\b(?:fines?(?!-)|penalt(?:y|ies)|sanctions?|punish\w*|sued|lawsuits?|liable)\b", re.I
+    r"\b(?:fines?(?![\s\-‐‑]*tun)|penalt(?:y|ies)|sanctions?|punish\w*|sued|lawsuits?|liable)\b", re.I
 )
 _PENALTY_TEXT = re.compile(
-    r"\b(?:fines?d?(?!-)|penalt(?:y|ies)|sanctions?|punish\w*|liab(?:le|ility)|enforcement|lawsuits?|sue[ds]?)\b",
+    r"\b(?:fines?d?(?![\s\-‐‑]*tun)|penalt(?:y|ies)|sanctions?|punish\w*|liab(?:le|ility)|enforcement|lawsuits?|sue[ds]?)\b",
     re.I,
 )
 
@@ -128,7 +128,9 @@ _IDENT_NUMBER = re.compile(
     r"\b[A-Z]{2,}[- .]?\d+(?:[.-]\d+)*\b|\b[A-Z]\d+\b|\b\d+(?:\.\d+)+\b|^\s*\d{1,2}[.)]\s"
     r"|\S+@\S+"  # identifiers (GV-1.2, R4, 2.1.3), list markers, e-mail addresses
 )
-_MONEY_Q = re.compile(r"\b(?:dollars?|how much money|how much does it cost|fines?(?!-))\b|\$", re.IGNORECASE)
+_MONEY_Q = re.compile(
+    r"\b(?:dollars?|how much money|how much does it cost|fines?(?![\s\-‐‑]*tun))\b|\$", re.IGNORECASE
+)
 _MONEY = re.compile(r"\$\s?\d|\b\d[\d,.]*\s*(?:dollars|USD|million|billion)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTH = re.compile(

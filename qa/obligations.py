@@ -169,7 +169,7 @@ class Obligations:
             self._idf = Idf(c.text for c in self.retriever.catalog.chunks.values())
         qvec = self.retriever.embed_query(topic)
         qterms = set(terms(topic))
-        vecs = self.retriever.sentences.vectors([sid for _, sid in found])
+        vecs = self.retriever.sentence_vectors([sid for _, sid in found])
         scored = []
         for o, sid in found:
             v = vecs.get(sid)

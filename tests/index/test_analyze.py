@@ -1,3 +1,4 @@
+from corpus.thesaurus import Thesaurus
 from index.analyze import QueryAnalyzer
 
 A = QueryAnalyzer(
@@ -46,3 +47,20 @@ def test_definition_terms_quoted_or_not() -> None:
     assert A.run("Give the definition of red-teaming in the GenAI profile.").terms == ("red-teaming",)
     assert A.run("What does 'residual risk' mean?").terms == ("residual risk",)
     assert A.run("How should we test a dosing model before deployment?").terms == ()
+    a = A.run("What is a capability of concern?")
+    assert a.terms == ("capability of concern",) and not a.terms_quoted
+    assert A.run("What does 'residual risk' mean?").terms_quoted
+    # How-to questions and pronouns are no definition requests.
+    assert A.run("What is the best way to define roles and responsibilities for AI?").terms == ()
+    assert A.run("What is a good plan for AI incidents at a hospital and who owns it?").terms == ()
+    assert A.run("What do they mean by that?").terms == ()
+
+
+def test_thesaurus_reads_neither_document_names_nor_removed_words() -> None:
+    t = Thesaurus([("generative AI", ["GenAI"]), ("third-party", ["vendor"]), ("compute", ["GPUs"])])
+    a = QueryAnalyzer({"nist-ai-600-1": ["GenAI profile"]}, thesaurus=t)
+    q = "We rent GPUs. What does the GenAI profile say about vendors?"
+    assert [x.term for x in a.run(q).expansions] == ["third-party", "compute"]
+    assert [x.term for x in a.run(q, expand_from="What does it say about vendors?").expansions] == [
+        "third-party"
+    ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus.thesaurus import Thesaurus
 from index.build import IngestError, current_dir, has_index, ingest
 from index.catalog import Catalog
 from index.embed import EmbeddingCache, HashEmbedder
@@ -62,6 +63,12 @@ def test_build_query_and_skip_unchanged(tmp_path: Path) -> None:
     assert only_beta and all(h.chunk.doc == "beta" for h in only_beta)
     section = ret.run(Query("inventory", k=5, section="monitoring"))
     assert section and all("Monitoring" in h.chunk.section for h in section)
+    # Plain words reach the keyword search as the documents' own terms.
+    ret.analyzer.thesaurus = Thesaurus([("inventory", ["zorblat"])])
+    widened = ret.run(Query("zorblat", k=3, mode="bm25"))
+    assert widened and "inventory" in widened[0].chunk.text
+    ret.analyzer.thesaurus = None
+    assert ret.run(Query("zorblat", k=3, mode="bm25")) == []
 
 
 def test_changed_file_is_reparsed_and_removed_file_dropped(tmp_path: Path) -> None:

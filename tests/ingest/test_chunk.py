@@ -120,3 +120,4 @@ def test_reading_lists_are_references_at_any_depth() -> None:
     # A subcategory statement that merely ends in "resources" is guidance.
     statement = "Manage > MANAGE 3.1: AI risks and benefits from third-party resources"
     assert passage_kind(statement, plain) == "text"
+    assert passage_kind("Govern > Human Resources", plain) == "text"

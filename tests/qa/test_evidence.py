@@ -47,6 +47,8 @@ def test_idf_weighted_overlap_favours_rare_terms() -> None:
 
 def test_fine_tuning_is_not_a_fine() -> None:
     assert not asks_penalty("We fine-tune and release LLMs. How independent should red-teamers be?")
+    assert not asks_penalty("How do we fine tune safely?") and not asks_penalty("fine‑tuning (U+2011)")
     assert asks_penalty("What fines can a developer face?")
     assert not mentions_penalty(["Re-evaluate models that were fine-tuned on third-party data."])
+    assert not mentions_penalty(["energy used for fine tuning"])
     assert mentions_penalty(["Operators may be fined for late reports."])
