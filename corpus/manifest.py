@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import first_error
 from core.types import DocumentInfo
+from corpus.tomlfile import entries, read_toml
 
 MANIFEST_PATH = Path(__file__).with_name("sources.toml")
 
@@ -39,16 +38,9 @@ class _Entry(BaseModel):
 
 def load_manifest(path: Path = MANIFEST_PATH) -> list[DocumentInfo]:
     """Parse and validate the manifest; ids must be unique."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
+    _, raw = read_toml(path, "manifest", ManifestError)
     docs: list[DocumentInfo] = []
-    for i, item in enumerate(raw.get("document", [])):
-        try:
-            e = _Entry.model_validate(item)
-        except ValidationError as exc:
-            raise ManifestError(f"{path}: document #{i + 1} {first_error(exc)}") from exc
+    for e in entries(raw, "document", _Entry, path, ManifestError, label="document"):
         docs.append(
             DocumentInfo(
                 id=e.id,

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import first_error
+from corpus.tomlfile import entries, read_toml
 
 ROLES_PATH = Path(__file__).with_name("roles.toml")
 RoleId = Literal[
@@ -165,35 +164,16 @@ class Taxonomy:
 
     @classmethod
     def load(cls, path: Path = ROLES_PATH) -> Taxonomy:
-        try:
-            text = path.read_text(encoding="utf-8")
-            raw = tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise RolesError(f"{path}: cannot read the role taxonomy: {exc}") from exc
-        roles, areas, actors = [], [], []
-        audience: dict[str, tuple[str, ...]] = {}
-        tables: tuple[tuple[str, type[BaseModel]], ...] = (
-            ("role", _Role),
-            ("area", _Area),
-            ("actor", _Actor),
-            ("audience", _Audience),
-        )
-        for table, model in tables:
-            for i, item in enumerate(raw.get(table, [])):
-                try:
-                    e = model.model_validate(item)
-                except ValidationError as exc:
-                    raise RolesError(f"{path}: [[{table}]] #{i + 1} {first_error(exc)}") from exc
-                if isinstance(e, _Role):
-                    cues = {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}
-                    roles.append(Role(e.id, e.name, e.description, cues))
-                elif isinstance(e, _Area):
-                    areas.append(Area(e.id, e.name, tuple(e.cues)))
-                elif isinstance(e, _Audience):
-                    audience[e.doc] = tuple(e.roles)
-                else:
-                    assert isinstance(e, _Actor)
-                    actors.append(Actor(e.doc, e.term, tuple(e.roles)))
+        text, raw = read_toml(path, "the role taxonomy", RolesError)
+        roles = [
+            Role(e.id, e.name, e.description, {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS})
+            for e in entries(raw, "role", _Role, path, RolesError)
+        ]
+        areas = [Area(e.id, e.name, tuple(e.cues)) for e in entries(raw, "area", _Area, path, RolesError)]
+        actors = [
+            Actor(e.doc, e.term, tuple(e.roles)) for e in entries(raw, "actor", _Actor, path, RolesError)
+        ]
+        audience = {e.doc: tuple(e.roles) for e in entries(raw, "audience", _Audience, path, RolesError)}
         ids = [r.id for r in roles]
         if sorted(ids) != sorted(ROLE_IDS):
             raise RolesError(f"{path}: [[role]] ids must be exactly {', '.join(ROLE_IDS)}; found {ids}")

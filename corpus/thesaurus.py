@@ -10,16 +10,15 @@ the documents' vocabulary; this module only matches phrases against it.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import first_error
 from corpus.roles import phrase_pattern
+from corpus.tomlfile import entries, read_toml
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.toml")
 
@@ -59,19 +58,9 @@ class Thesaurus:
 
     @classmethod
     def load(cls, path: Path = THESAURUS_PATH) -> Thesaurus:
-        try:
-            text = path.read_text(encoding="utf-8")
-            raw = tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ThesaurusError(f"{path}: cannot read the thesaurus: {exc}") from exc
-        entries = []
-        for i, item in enumerate(raw.get("term", [])):
-            try:
-                t = _Term.model_validate(item)
-            except ValidationError as exc:
-                raise ThesaurusError(f"{path}: [[term]] #{i + 1} {first_error(exc)}") from exc
-            entries.append((t.term, t.lay))
-        return cls(entries, hashlib.sha256(text.encode()).hexdigest()[:12])
+        text, raw = read_toml(path, "the thesaurus", ThesaurusError)
+        terms = entries(raw, "term", _Term, path, ThesaurusError)
+        return cls([(t.term, t.lay) for t in terms], hashlib.sha256(text.encode()).hexdigest()[:12])
 
     def expand(self, question: str) -> tuple[Expansion, ...]:
         out: dict[str, Expansion] = {}
