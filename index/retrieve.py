@@ -21,7 +21,7 @@ from corpus.manifest import load_manifest
 from corpus.thesaurus import load_thesaurus
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
-from index.build import SENTENCES, current_dir, has_index
+from index.build import SENTENCES, current_dir, has_index, sentence_id
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import DenseStore, make_client
@@ -103,10 +103,21 @@ class Retriever:
         # Sentence vectors in memory (~9 MB for this corpus): fusion scores every candidate's
         # best sentence and answers score every sentence of the hits, so a Chroma round trip
         # per question would cost more than the scoring itself.
-        self._sentence_vectors = self.sentences.all_vectors()
-        self._sentences_of: dict[str, list[str]] = {}
-        for sid in self._sentence_vectors:
-            self._sentences_of.setdefault(sid.rpartition("#")[0], []).append(sid)
+        stored = self.sentences.all_vectors()
+        by_chunk: dict[str, list[str]] = {}
+        for sid in stored:
+            by_chunk.setdefault(sid.rpartition("#")[0], []).append(sid)
+        # Per passage: its sentences' indices and their vectors as one matrix, stacked once;
+        # the by-id view points into the same rows.
+        self._sentences_of: dict[str, tuple[list[int], np.ndarray]] = {
+            cid: ([int(s.rpartition("#")[2]) for s in sids], np.stack([stored[s] for s in sids]))
+            for cid, sids in by_chunk.items()
+        }
+        self._sentence_vectors = {
+            sentence_id(cid, i): matrix[row]
+            for cid, (idx, matrix) in self._sentences_of.items()
+            for row, i in enumerate(idx)
+        }
         self.pool = pool
         self._by_ident: dict[str, list[str]] = {}
         self._by_page: dict[tuple[str, int], list[str]] = {}
@@ -220,13 +231,13 @@ class Retriever:
     ) -> None:
         """The best sentence similarity of passages outside the sentence search's reach."""
         for cid in ids:
-            sids = self._sentences_of.get(cid)
-            if not sids:
+            if cid not in self._sentences_of:
                 continue
-            sims = np.stack([self._sentence_vectors[s] for s in sids]) @ vec
+            idx, matrix = self._sentences_of[cid]
+            sims = matrix @ vec
             j = int(np.argmax(sims))
             if cid not in best or float(sims[j]) > best[cid][0]:
-                best[cid] = (float(sims[j]), int(sids[j].rpartition("#")[2]))
+                best[cid] = (float(sims[j]), idx[j])
 
     def run(
         self, q: Query, query_vector: np.ndarray | None = None, analysis: Analysis | None = None

@@ -113,8 +113,10 @@ class Answerer:
         a, b = chunk.sentences[first], chunk.sentences[last]
         return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
 
-    def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
-        qterms = set(terms(self.taxonomy.without_identity(question)))
+    def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit], focus: str) -> list[Candidate]:
+        """Every sentence of the hits, scored; word overlap counts the words of ``focus``, the
+        question without the asker's identity words (``Taxonomy.without_identity``)."""
+        qterms = set(terms(focus))
         named_ids = set(find_identifiers(question))
         wants_action = asks_for_actions(question)
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
@@ -266,10 +268,11 @@ class Answerer:
         )
         # The thesaurus reads the question without the asker's identity words: "we are a
         # cloud provider" says who asks, not what about.
-        analysis = self.retriever.analyzer.run(question, expand_from=self.taxonomy.without_identity(question))
+        focus = self.taxonomy.without_identity(question)
+        analysis = self.retriever.analyzer.run(question, expand_from=focus)
         hits = self.retriever.run(query, qvec, analysis=analysis)
         t2 = time.perf_counter()
-        cands = self.candidates(question, qvec, hits)
+        cands = self.candidates(question, qvec, hits, focus)
         evidence = self.evidence(question, cands)
         # A lookup that resolves ("page 12 of the AI 800-1", "GOVERN 1.2") is answered by
         # what it points at, however weakly its wording matches.
