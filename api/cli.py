@@ -242,7 +242,7 @@ def _answer_json(answer: Any) -> dict[str, Any]:
 
 
 def _check_docs(engine: Any, docs: list[str]) -> None:
-    unknown = [d for d in docs if d not in engine.retriever.catalog.doc_ids]
+    unknown = engine.retriever.catalog.unknown(docs)
     if unknown:
         fail(
             f"--doc {', '.join(unknown)}: not in the index "

@@ -81,11 +81,11 @@ EngineDep = Annotated[Any, Depends(get_engine)]
 def check_docs(engine: Any, docs: list[str] | None) -> list[str]:
     """Unknown document ids are the caller's mistake: 404 naming them."""
     docs = list(dict.fromkeys(docs or []))
-    known = engine.retriever.catalog.doc_ids
-    unknown = [d for d in docs if d not in known]
+    unknown = engine.retriever.catalog.unknown(docs)
     if unknown:
+        known = ", ".join(engine.retriever.catalog.doc_ids)
         raise HTTPException(
-            404, detail=f"docs: unknown document id(s) {', '.join(unknown)}; indexed: {', '.join(known)}"
+            404, detail=f"docs: unknown document id(s) {', '.join(unknown)}; indexed: {known}"
         )
     return docs
 

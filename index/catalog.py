@@ -118,3 +118,8 @@ class Catalog:
     @property
     def doc_ids(self) -> list[str]:
         return list(self.manifest["docs"])
+
+    def unknown(self, docs: Iterable[str]) -> list[str]:
+        """The ids among ``docs`` this build does not hold: the caller's mistake, which the
+        CLI and the API each report their own way."""
+        return [d for d in docs if d not in self.manifest["docs"]]
