@@ -24,7 +24,8 @@ from qa.lexical import Idf, overlap, terms
 LEXICAL_WEIGHT = 0.35
 # "Recommend" is left out: these documents use it to describe themselves ("items that
 # recommend what to do"), not to tell the reader.
-_SHOULD = re.compile(r"\b(?:should|must|shall|are encouraged to)\b", re.IGNORECASE)
+_MODALS = r"should|must|shall|are encouraged to"
+_SHOULD = re.compile(rf"\b(?:{_MODALS})\b", re.IGNORECASE)
 TOPIC_LIMIT = 20  # with a topic, the best this many unless --limit says otherwise
 
 
@@ -93,7 +94,7 @@ class Obligations:
             assert pat is not None
             subject = re.compile(
                 pat.pattern
-                + r"(?:\s*\([^)]*\))?\s+(?:should|must|shall|are encouraged to|are expected to)\b",
+                + rf"(?:\s*\([^)]*\))?\s+(?:{_MODALS}|are expected to)\b",
                 re.IGNORECASE,
             )
             for r in a.roles:
