@@ -65,6 +65,16 @@ class _Audience(BaseModel):
     source: str = ""
 
 
+class _Subcategory(BaseModel):
+    """The AI Actor Tasks a document gives for one AI RMF subcategory."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}\.\d{1,2}$")
+    doc: str  # whose actor vocabulary names the tasks
+    tasks: list[str] = Field(min_length=1)
+    source: str = ""
+
+
 class _Actor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc: str
@@ -95,6 +105,16 @@ class Actor:
 
     doc: str  # a document id, or "*" for any document
     term: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subcategory:
+    """An AI RMF subcategory, the AI Actor Tasks given for it, and the roles they map onto:
+    the same subcategory's text in the AI RMF or the Playbook is addressed to those roles."""
+
+    id: str  # "MAP 1.1"
+    tasks: tuple[str, ...]
     roles: tuple[str, ...]
 
 
@@ -143,7 +163,9 @@ class Taxonomy:
         actors: Sequence[Actor],
         digest: str = "",
         audience: dict[str, tuple[str, ...]] | None = None,
+        subcategories: Sequence[tuple[str, str, Sequence[str]]] = (),
     ):
+        """``subcategories``: (id, document whose vocabulary names the tasks, tasks)."""
         self.digest = digest  # of the file: passages are re-tagged when it changes
         self.audience = audience or {}  # document → the roles it is written for as a whole
         self.roles = {r.id: r for r in roles}
@@ -161,6 +183,10 @@ class Taxonomy:
             pat = phrase_pattern([a.term])
             assert pat is not None
             self._actors.setdefault(a.doc, []).append((pat, a.roles))
+        self.subcategories = {
+            sid: Subcategory(sid, tuple(tasks), self.addressed(doc, ", ".join(tasks)))
+            for sid, doc, tasks in subcategories
+        }
 
     @classmethod
     def load(cls, path: Path = ROLES_PATH) -> Taxonomy:
@@ -183,8 +209,20 @@ class Taxonomy:
             bad = [r for r in rs if r not in ROLE_IDS]
             if bad:
                 raise RolesError(f"{path}: {what} field 'roles': unknown role {bad[0]!r}")
+        subs = [(e.id, e.doc, e.tasks) for e in entries(raw, "subcategory", _Subcategory, path, RolesError)]
+        twice = sorted({sid for sid, _, _ in subs if [s[0] for s in subs].count(sid) > 1})
+        if twice:
+            raise RolesError(f"{path}: [[subcategory]] {twice[0]!r} is listed twice; keep one entry")
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return cls(roles, areas, actors, digest, audience)
+        tax = cls(roles, areas, actors, digest, audience, subs)
+        for sid, doc, tasks in subs:
+            for task in tasks:
+                if not tax.addressed(doc, task):
+                    raise RolesError(
+                        f"{path}: [[subcategory]] {sid!r} field 'tasks': {task!r} is no actor of "
+                        f"{doc}; add it as an [[actor]] or correct the name"
+                    )
+        return tax
 
     def cues(self, text: str) -> list[CueMatch]:
         """Every cue in the asker's self-descriptions that counts towards a role, with its

@@ -15,9 +15,36 @@ from dataclasses import replace
 from core.types import Chunk
 from corpus.roles import ROLE_IDS, Taxonomy, phrase_pattern, stems
 
-# "AI Actor Tasks: AI Deployment, Governance and Oversight" (may wrap after a comma).
-ACTOR_LINE = re.compile(r"\bAI Actor(?:s| Tasks)\s*:\s*([^\n]*(?:,\s*\n[^\n]*)*)")
+# "AI Actor Tasks: AI Deployment, Governance and Oversight"; continued on the next line
+# when a line ends in a comma, a hyphen ("End-" / "Users") or "and".
+ACTOR_LINE = re.compile(r"\bAI Actor(?:s| Tasks)\s*:[ \t]*")
+_CONTINUED = re.compile(r"(?:,|-|\band)$")
+_SUBCATEGORY_ID = re.compile(r"\b(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}\.\d{1,2}\b")
 AREA_MIN_CUES = 2  # distinct area cues a passage needs to count as about that area
+
+
+def actor_lines(text: str) -> list[str]:
+    """The actor lists of a text's "AI Actor Tasks:" lines, wrapped lines joined."""
+    out = []
+    for m in ACTOR_LINE.finditer(text):
+        lines = text[m.end() :].split("\n")
+        got = lines[0].strip()
+        for nxt in lines[1:]:
+            if not _CONTINUED.search(got) or not nxt.strip():
+                break
+            got += ("" if got.endswith("-") else " ") + nxt.strip()
+        out.append(got)
+    return out
+
+
+def subcategory_of(section: str) -> str | None:
+    """The AI RMF subcategory a section path sits under ("… > MAP 1.1: … > Suggested
+    Actions" → "MAP 1.1"), innermost first."""
+    for part in reversed(section.split(" > ")):
+        m = _SUBCATEGORY_ID.match(part.strip())
+        if m:
+            return m.group(0)
+    return None
 
 
 class RoleTagger:
@@ -63,15 +90,27 @@ class RoleTagger:
                 found.add(a)
         return tuple(a for a in self.taxonomy.areas if a in found)
 
-    def section_roles(self, doc: str, chunks: Sequence[Chunk]) -> dict[str, set[str]]:
-        """Roles a whole section is addressed to: its actor lines, a heading naming one, or
-        the document's own audience statement."""
-        by_section: dict[str, set[str]] = {}
-        whole = set(self.taxonomy.audience.get(doc, ()))
+    def section_roles(self, doc: str, chunks: Sequence[Chunk]) -> dict[str, dict[str, str]]:
+        """Roles a whole section is addressed to, each with the reason: its own actor line,
+        the AI Actor Tasks the GenAI profile gives for the subcategory it sits under (the
+        Playbook PDF prints none of its own), a heading naming the role, or the document's
+        own audience statement."""
+        by_section: dict[str, dict[str, str]] = {}
         for c in chunks:
-            found = by_section.setdefault(c.section, self.heading_roles(c.section) | whole)
-            for m in ACTOR_LINE.finditer(c.text):
-                found.update(self.taxonomy.addressed(doc, m.group(1)))
+            if c.section not in by_section:
+                found: dict[str, str] = {}
+                for r in self.taxonomy.audience.get(doc, ()):
+                    found[r] = "the document's stated audience"
+                for r in self.heading_roles(c.section):
+                    found[r] = "its heading names the role"
+                sub = self.taxonomy.subcategories.get(subcategory_of(c.section) or "")
+                if sub is not None:
+                    for r in sub.roles:
+                        found[r] = f"{sub.id}: AI Actor Tasks in the GenAI profile: {', '.join(sub.tasks)}"
+                by_section[c.section] = found
+            for line in actor_lines(c.text):
+                for r in self.taxonomy.addressed(doc, line):
+                    by_section[c.section][r] = f"AI Actor Tasks: {line}"
         return by_section
 
     def run(self, doc: str, chunks: Sequence[Chunk]) -> list[Chunk]:
@@ -88,7 +127,7 @@ class RoleTagger:
                 if area:
                     current = area
                     named.append(area)
-            roles = set(self.taxonomy.addressed(doc, c.text)) | by_section[c.section]
+            roles = set(self.taxonomy.addressed(doc, c.text)) | set(by_section[c.section])
             areas = self.areas(c.section, c.text, named)
             out.append(replace(c, roles=tuple(r for r in ROLE_IDS if r in roles), areas=areas))
         return out

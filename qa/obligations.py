@@ -48,9 +48,14 @@ _ACTION_VERBS = frozenset(
     trace track train update use utilize validate verify watch work""".split()  # noqa: SIM905
 )
 _LEAD = re.compile(r"^\W*(?:(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}|R\d+:|\[[^\]]*\]|Medium|High|Low|\s)*")
+# "MANAGE 3.2: Pre-trained models … are monitored": an AI RMF outcome, not an action, though
+# "manage" and "map" are verbs.
+_STATEMENT = re.compile(r"^\W*(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}(?:\.\d{1,2})?:")
 
 
 def _is_action(text: str) -> bool:
+    if _STATEMENT.match(text):
+        return False
     words = _LEAD.sub("", text).split()
     return bool(words) and words[0].lower().strip(",;:") in _ACTION_VERBS and text.rstrip().endswith(".")
 
@@ -83,7 +88,8 @@ class Obligations:
         self.taxonomy = taxonomy
         cat = retriever.catalog
         tagger = RoleTagger(taxonomy)
-        self._sections: dict[tuple[str, str], set[str]] = {}
+        # (document, section) → role → why the section is addressed to it.
+        self._sections: dict[tuple[str, str], dict[str, str]] = {}
         for doc in cat.doc_ids:
             chunks = [c for c in cat.chunks.values() if c.doc == doc]
             for section, roles in tagger.section_roles(doc, chunks).items():
@@ -93,8 +99,7 @@ class Obligations:
             pat = phrase_pattern([a.term])
             assert pat is not None
             subject = re.compile(
-                pat.pattern
-                + rf"(?:\s*\([^)]*\))?\s+(?:{_MODALS}|are expected to)\b",
+                pat.pattern + rf"(?:\s*\([^)]*\))?\s+(?:{_MODALS}|are expected to)\b",
                 re.IGNORECASE,
             )
             for r in a.roles:
@@ -120,7 +125,8 @@ class Obligations:
         for c in cat.chunks.values():
             if (docs and c.doc not in docs) or c.kind != "text" or role not in c.roles:
                 continue
-            by_section = role in self._sections.get((c.doc, c.section), set())
+            reason = self._sections.get((c.doc, c.section), {}).get(role)
+            by_section = reason is not None
             for i, s in enumerate(c.sentences):
                 page = cat.pages[(c.doc, s.page)]
                 quote = collapse_ws(page.text[s.start : s.end])
@@ -140,7 +146,7 @@ class Obligations:
                     continue
                 seen.add(key)
                 why = (
-                    f"section addressed to {self.taxonomy.roles[role].name}"
+                    f"section addressed to {self.taxonomy.roles[role].name} ({reason})"
                     if by_section
                     else f"its subject: “{subject}”"
                 )
