@@ -32,6 +32,7 @@ CUE_WEIGHTS = {"synonyms": 3.0, "organisations": 3.0, "titles": 2.0, "activities
 MIN_LEAD = 0.3  # the best role must beat the runner-up by this much to be called
 ORDER_DECAY = 0.85  # each further cue in a sentence counts this much less than the one before
 LATER_SENTENCE = 0.5  # the first sentence where askers speak of themselves is who they are
+AT_BONUS = 1.5  # "head of security at a lab", "on the water team at EPA": the employer
 
 
 class RolesError(ValueError):
@@ -171,13 +172,16 @@ class Taxonomy:
         self.roles = {r.id: r for r in roles}
         self.areas = {a.id: a for a in areas}
         self.actors = tuple(actors)
-        self._seqs = [
-            (r.id, kind, seq)
-            for r in roles
-            for kind, phrases in r.cues.items()
-            for seq in {stems(p) for p in phrases}
-            if seq and seq not in _TOO_COMMON
-        ]
+        # (role, kind, stems, the small words the phrase itself has: "department of the …")
+        seqs: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
+        for r in roles:
+            for kind, phrases in r.cues.items():
+                for p in phrases:
+                    seq = stems(p)
+                    if seq and seq not in _TOO_COMMON:
+                        small = {w.lower() for w in _WORD.findall(p) if w.lower() in _SKIP}
+                        seqs.setdefault((r.id, kind, seq), set()).update(small)
+        self._seqs = [(role, kind, seq, frozenset(small)) for (role, kind, seq), small in seqs.items()]
         self._actors: dict[str, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
         for a in self.actors:
             pat = phrase_pattern([a.term])
@@ -230,14 +234,35 @@ class Taxonomy:
         found: list[CueMatch] = []
         for nth, (start, end) in enumerate(_self_descriptions(text)):
             toks = _tokens(text, start, end)
+            # "As the union steward, …" says outright who is asking, wherever it comes.
+            discount = 1.0 if _AS_A.search(text[start:end].strip()) else LATER_SENTENCE**nth
             matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, kind)
-            for role, kind, seq in self._seqs:
+            for role, kind, seq, small in self._seqs:
                 for pos, last in _find(toks, seq):
-                    if _other_party(text, toks[pos].start) and (
-                        kind != "activities" or _relative(text, toks[pos].start)
+                    # A name ("water utility") takes at most two words inside it, small ones
+                    # included, and no preposition or article of its own: "water and
+                    # wastewater utility", not "AI RMF tell the companies" or "pipeline for
+                    # a company".
+                    inside = _WORD.findall(text[toks[pos].start : toks[last].end])
+                    if kind != "activities" and (
+                        len(inside) - len(seq) > MAX_GAP
+                        or any(w.lower() in _SKIP - small - {"and", "or"} for w in inside)
                     ):
+                        continue
+                    # Only the sentence's own words say whose it is: "… machine? Our county"
+                    # is not "to … county".
+                    before = text[start : toks[pos].start]
+                    if _other_party(before) and (kind != "activities" or _relative(before)):
                         continue  # "we rent GPUs to labs that train models": the labs train
-                    matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
+                    if kind != "activities" and _not_the_asker(before, text[toks[last].end : end], seq):
+                        continue
+                    if kind == "titles" and _WORD.findall(before)[-1:] == ["for"]:
+                        continue  # "an app that summarizes notes for doctors": whom it serves
+                    weight = CUE_WEIGHTS[kind]
+                    lead = [w.lower() for w in _WORD.findall(before[-30:]) if w.lower() not in _ARTICLES]
+                    if kind in ("synonyms", "organisations") and lead[-1:] == ["at"]:
+                        weight *= AT_BONUS  # "… team at EPA": where the asker works
+                    matches.append((pos, last, role, weight, kind))
             # One cue per stretch of words, the strongest: "university researcher" is a
             # university (organisation) before it is a researcher (title).
             matches.sort(key=lambda m: (-m[3], m[0] - m[1], m[0]))
@@ -257,7 +282,7 @@ class Taxonomy:
                 if not (m[1] + 1 in nouns and not text[toks[m[1]].end : toks[m[1] + 1].start].strip(" -"))
             ]
             for n, (first, last, role, weight, kind) in enumerate(sorted(kept)):
-                w = weight * ORDER_DECAY**n * LATER_SENTENCE**nth
+                w = weight * ORDER_DECAY**n * discount
                 found.append(CueMatch(role, kind, toks[first].start, toks[last].end, w))
         return found
 
@@ -350,8 +375,33 @@ _OTHER_PARTY = frozenset(
         "supplier",
         "suppliers",
         "covering",
+        "ask",
+        "about",
     ]
 )
+_ARTICLES = frozenset(["a", "an", "the"])
+_MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "work", "i've", "been"])
+# Words right after a name that make it someone else: "our hospital clients", "bank customers".
+_PARTY_AFTER = frozenset(
+    ["client", "clients", "customer", "customers", "tenant", "tenants", "partner", "partners"]
+)
+# A name followed by one of these is a document's: "the DHS framework", "CISA's guidance".
+_DOCUMENT_NOUNS = frozenset(
+    [
+        "framework",
+        "guidance",
+        "guidelines",
+        "guide",
+        "profile",
+        "playbook",
+        "draft",
+        "document",
+        "roles",
+        "paper",
+    ]
+)
+# "our cloud provider", "my AI vendor": the asker buys from them.
+_SUPPLIER_HEADS = frozenset(["vendor", "supplier", "provider", "contractor", "partner", "host"])
 _TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
 MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
 
@@ -415,17 +465,33 @@ def _find(toks: Sequence[_Tok], seq: tuple[str, ...]) -> Iterable[tuple[int, int
             yield i, at
 
 
-def _other_party(text: str, start: int) -> bool:
-    """Whether the words just before ``start`` make it someone else's."""
-    before = _WORD.findall(text[max(0, start - 60) : start])[-4:]
-    return any(w.lower() in _OTHER_PARTY for w in before)
+def _other_party(before: str) -> bool:
+    """Whether the last words of ``before`` (up to a cue) make the cue someone else's; "I'm
+    with a nonprofit" is membership, not company."""
+    words = [w.lower() for w in _WORD.findall(before[-60:])[-5:]]
+    return any(
+        w in _OTHER_PARTY and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
+        for k, w in enumerate(words)
+        if k >= len(words) - 4
+    )
 
 
-def _relative(text: str, start: int) -> bool:
+def _not_the_asker(before: str, after: str, seq: tuple[str, ...]) -> bool:
+    """A name that is someone else's by the words around it: "our hospital clients", "the
+    DHS framework" (a document's name), "our AI vendor" (whom the asker buys from)."""
+    nxt = [w.lower() for w in _WORD.findall(after[:40])[:3]]
+    if (nxt and nxt[0] in _PARTY_AFTER) or _DOCUMENT_NOUNS & set(nxt):
+        return True  # "our hospital clients"; "the DHS critical infrastructure framework"
+    last = _WORD.findall(before)[-1:]
+    return bool(last) and last[0].lower() in ("our", "my") and seq[-1] in _SUPPLIER_HEADS
+
+
+def _relative(before: str) -> bool:
     """Whether a relative clause ("… labs that train models", "a service where customers
-    deploy models") opens just before ``start``."""
-    before = _WORD.findall(text[max(0, start - 30) : start])[-2:]
-    return any(w.lower() in ("that", "who", "which", "whose", "where") for w in before)
+    deploy models") opens at the end of ``before``."""
+    return any(
+        w.lower() in ("that", "who", "which", "whose", "where") for w in _WORD.findall(before[-30:])[-2:]
+    )
 
 
 def _self_descriptions(text: str) -> list[tuple[int, int]]:
@@ -433,14 +499,24 @@ def _self_descriptions(text: str) -> list[tuple[int, int]]:
     CISO of …", or a statement that leads into the question ("Network engineer at a CDN
     here. …") — not a request ("Compare the duties of AI developers and cloud providers")."""
     sentences = [m for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    asks = [m.group(0).rstrip().endswith("?") for m in sentences]
+    spoken = [
+        (m.start(), m.end())
+        for m, q in zip(sentences, asks, strict=True)
+        if _AS_A.search(m.group(0).strip()) or (_FIRST_PERSON.search(m.group(0)) and not q)
+    ]
+    # A statement without "I" or "we" ("Hospital CISO.", "Context: regional hosting
+    # company") is a self-description only when no sentence says it outright: "Hospitals are
+    # deploying AI. … I'm a union rep" is context, then the asker.
     return [
         (m.start(), m.end())
-        for k, m in enumerate(sentences)
+        for k, (m, q) in enumerate(zip(sentences, asks, strict=True))
         if _FIRST_PERSON.search(m.group(0))
         or _AS_A.search(m.group(0).strip())
         or (
-            k < len(sentences) - 1
-            and not m.group(0).rstrip().endswith("?")
+            not spoken
+            and (k < len(sentences) - 1 or any(asks))
+            and not q
             and not _IMPERATIVE.match(m.group(0))
         )
     ]

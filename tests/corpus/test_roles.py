@@ -105,3 +105,48 @@ def test_self_description_after_the_question_and_relative_where() -> None:
     # "a service where customers deploy models": the customers deploy, not the asker.
     g = t.detect("We run a service where customers deploy their AI models. What applies?")
     assert g is None or g.role != "ci-owner-operator"
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        # Another sentence's words do not make a name someone else's ("machine? Our county").
+        (
+            "Must we tell people they are talking to a machine? Our county is launching a chatbot.",
+            "public-sector",
+        ),
+        # A name is read whole: "the AI RMF tell the companies" is no "AI company".
+        ("Does the AI RMF tell the companies we regulate what risk is acceptable?", "public-sector"),
+        # A document's name is not the asker: "the DHS framework".
+        (
+            "The DHS framework lists duties for developers. We build vision models sold to utilities.",
+            "ai-developer",
+        ),
+        # Clients and suppliers are other parties: "our hospital clients", "our AI vendor".
+        (
+            "Our hospital clients want documentation on the sepsis model we make. Which outputs help?",
+            "ai-developer",
+        ),
+        (
+            "What should our AI vendor give us? Context: a regional water utility serving 200k people.",
+            "ci-owner-operator",
+        ),
+        # Membership and self-identification: "I'm with …", "Asking as …", "… at EPA".
+        ("What does AI 600-1 say about CBRN risk? I'm with a biosecurity nonprofit.", "civil-society"),
+        ("Which functions come first for a resident chatbot? Asking as a county CIO.", "public-sector"),
+        ("Who reports incidents under the framework? I'm on the water sector team at EPA.", "public-sector"),
+        # Context first, then the asker.
+        (
+            "Hospitals deploy AI rostering tools. Must workers be consulted? I'm a union rep for nurses.",
+            "civil-society",
+        ),
+        # A preposition breaks a name: "pipeline for a company" is no pipeline company.
+        (
+            "How do we handle data poisoning? I lead the data pipeline for a company that pretrains models.",
+            "ai-developer",
+        ),
+    ],
+)
+def test_whose_words_are_whose(tax: Taxonomy, question: str, role: str) -> None:
+    guess = tax.detect(question)
+    assert guess is not None and guess.role == role, guess
