@@ -32,7 +32,6 @@ CUE_WEIGHTS = {"synonyms": 3.0, "organisations": 3.0, "titles": 2.0, "activities
 MIN_LEAD = 0.3  # the best role must beat the runner-up by this much to be called
 ORDER_DECAY = 0.85  # each further cue in a sentence counts this much less than the one before
 LATER_SENTENCE = 0.5  # the first sentence where askers speak of themselves is who they are
-AT_BONUS = 1.5  # "head of security at a lab", "on the water team at EPA": the employer
 
 
 class RolesError(ValueError):
@@ -254,15 +253,13 @@ class Taxonomy:
                     before = text[start : toks[pos].start]
                     if _other_party(before) and (kind != "activities" or _relative(before)):
                         continue  # "we rent GPUs to labs that train models": the labs train
-                    if kind != "activities" and _not_the_asker(before, text[toks[last].end : end], seq):
+                    if kind != "activities" and _not_the_asker(
+                        text[toks[pos].start : toks[last].end], before, text[toks[last].end : end], seq
+                    ):
                         continue
                     if kind == "titles" and _WORD.findall(before)[-1:] == ["for"]:
                         continue  # "an app that summarizes notes for doctors": whom it serves
-                    weight = CUE_WEIGHTS[kind]
-                    lead = [w.lower() for w in _WORD.findall(before[-30:]) if w.lower() not in _ARTICLES]
-                    if kind in ("synonyms", "organisations") and lead[-1:] == ["at"]:
-                        weight *= AT_BONUS  # "… team at EPA": where the asker works
-                    matches.append((pos, last, role, weight, kind))
+                    matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
             # One cue per stretch of words, the strongest: "university researcher" is a
             # university (organisation) before it is a researcher (title).
             matches.sort(key=lambda m: (-m[3], m[0] - m[1], m[0]))
@@ -291,7 +288,7 @@ class Taxonomy:
         utility" loses "water utility"; the question sentence itself is kept whole): evidence
         should match what is asked, and a passage need not mention hospitals to answer a
         hospital's question."""
-        asked = [m.span() for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")]
+        asked = [(a, b) for a, b in _sentences(text) if text[a:b].rstrip().endswith("?")]
         for m in sorted(self.cues(text), key=lambda m: -m.start):
             if m.kind != "activities" and not any(a <= m.start < b for a, b in asked):
                 text = text[: m.start] + text[m.end :]
@@ -344,7 +341,13 @@ _IMPERATIVE = re.compile(
 )
 # "As CTO of …", "Asking as the head of …", "Staffer here."
 _AS_A = re.compile(r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|\bhere\W*$", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did)\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
+_LEAD_IN = re.compile(r":\s|\s[-–—]+\s")
+LEAD_IN_WORDS = 10
 # Words a cue sequence skips on both sides, and heads that name the same kind of body.
 # ("our"/"my" stay: a cue such as "our vendor" must not shrink to "vendor".)
 _SKIP = frozenset(
@@ -379,7 +382,6 @@ _OTHER_PARTY = frozenset(
         "about",
     ]
 )
-_ARTICLES = frozenset(["a", "an", "the"])
 _MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "work", "i've", "been"])
 # Words right after a name that make it someone else: "our hospital clients", "bank customers".
 _PARTY_AFTER = frozenset(
@@ -401,6 +403,25 @@ _DOCUMENT_NOUNS = frozenset(
     ]
 )
 # "our cloud provider", "my AI vendor": the asker buys from them.
+# What a maker makes: "<product> for <organisation>" names a customer.
+_PRODUCTS = frozenset(
+    [
+        "model",
+        "tool",
+        "product",
+        "system",
+        "agent",
+        "app",
+        "chatbot",
+        "software",
+        "service",
+        "solution",
+        "platform",
+        "api",
+        "controller",
+        "assistant",
+    ]
+)
 _SUPPLIER_HEADS = frozenset(["vendor", "supplier", "provider", "contractor", "partner", "host"])
 _TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
 MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
@@ -476,14 +497,20 @@ def _other_party(before: str) -> bool:
     )
 
 
-def _not_the_asker(before: str, after: str, seq: tuple[str, ...]) -> bool:
+def _not_the_asker(name: str, before: str, after: str, seq: tuple[str, ...]) -> bool:
     """A name that is someone else's by the words around it: "our hospital clients", "the
     DHS framework" (a document's name), "our AI vendor" (whom the asker buys from)."""
     nxt = [w.lower() for w in _WORD.findall(after[:40])[:3]]
-    if (nxt and nxt[0] in _PARTY_AFTER) or _DOCUMENT_NOUNS & set(nxt):
-        return True  # "our hospital clients"; "the DHS critical infrastructure framework"
-    last = _WORD.findall(before)[-1:]
-    return bool(last) and last[0].lower() in ("our", "my") and seq[-1] in _SUPPLIER_HEADS
+    if nxt and nxt[0] in _PARTY_AFTER | _DOCUMENT_NOUNS:
+        return True  # "our hospital clients", "the DHS framework"
+    if name.isupper() and _DOCUMENT_NOUNS & set(nxt):
+        return True  # an agency as a document's author: "the DHS critical infrastructure framework"
+    words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
+    if words[-1:] == ["for"] and len(words) > 1 and _stem(words[-2]) in _PRODUCTS:
+        return True  # "models for grid operators", "an app for hospitals": whom it is made for
+    if words[-1:] in (["that"], ["which"]):
+        return True  # "an API that banks plug into": the customer
+    return bool(words) and words[-1] in ("our", "my") and seq[-1] in _SUPPLIER_HEADS
 
 
 def _relative(before: str) -> bool:
@@ -498,28 +525,41 @@ def _self_descriptions(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences where the asker speaks of themselves: first person, "As the
     CISO of …", or a statement that leads into the question ("Network engineer at a CDN
     here. …") — not a request ("Compare the duties of AI developers and cloud providers")."""
-    sentences = [m for m in _SENTENCE.finditer(text) if m.group(0).strip()]
-    asks = [m.group(0).rstrip().endswith("?") for m in sentences]
-    spoken = [
-        (m.start(), m.end())
-        for m, q in zip(sentences, asks, strict=True)
-        if _AS_A.search(m.group(0).strip()) or (_FIRST_PERSON.search(m.group(0)) and not q)
-    ]
-    # A statement without "I" or "we" ("Hospital CISO.", "Context: regional hosting
-    # company") is a self-description only when no sentence says it outright: "Hospitals are
-    # deploying AI. … I'm a union rep" is context, then the asker.
+    sentences = [text[a:b] for a, b in _sentences(text)]
+    spans = _sentences(text)
+    asks = [x.rstrip().endswith("?") for x in sentences]
+    # A statement without "I" or "we" describes the asker when it is a bare description
+    # ("Hospital CISO.", "Context: regional hosting company"), not a clause about others
+    # ("Hospitals are deploying AI staffing tools.": a verb among its first words); a last
+    # sentence only after a question.
     return [
-        (m.start(), m.end())
-        for k, (m, q) in enumerate(zip(sentences, asks, strict=True))
-        if _FIRST_PERSON.search(m.group(0))
-        or _AS_A.search(m.group(0).strip())
+        span
+        for k, (span, x, q) in enumerate(zip(spans, sentences, asks, strict=True))
+        if _FIRST_PERSON.search(x)
+        or _AS_A.search(x.strip())
         or (
-            not spoken
-            and (k < len(sentences) - 1 or any(asks))
+            (k < len(sentences) - 1 or any(asks))
             and not q
-            and not _IMPERATIVE.match(m.group(0))
+            and not _IMPERATIVE.match(x)
+            and not _CLAUSE.search(" ".join(x.split()[:4]))
         )
     ]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; a short lead-in before a colon or a spaced dash is one of its own
+    ("PhD student studying AI governance: how does …", "consumer advocacy group here - are …")."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        if not m.group(0).strip():
+            continue
+        a, b = m.span()
+        cut = _LEAD_IN.search(m.group(0))
+        if cut and len(m.group(0)[: cut.start()].split()) <= LEAD_IN_WORDS:
+            out += [(a, a + cut.end()), (a + cut.end(), b)]
+        else:
+            out.append((a, b))
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -131,13 +131,27 @@ def test_self_description_after_the_question_and_relative_where() -> None:
             "What should our AI vendor give us? Context: a regional water utility serving 200k people.",
             "ci-owner-operator",
         ),
-        # Membership and self-identification: "I'm with …", "Asking as …", "… at EPA".
+        # Membership and self-identification: "I'm with …", "Asking as …".
         ("What does AI 600-1 say about CBRN risk? I'm with a biosecurity nonprofit.", "civil-society"),
         ("Which functions come first for a resident chatbot? Asking as a county CIO.", "public-sector"),
-        ("Who reports incidents under the framework? I'm on the water sector team at EPA.", "public-sector"),
+        # Whom a product is made for is a customer: "models for grid operators", "… that banks use".
+        (
+            "We're a startup training small language models for grid operators. What comes first?",
+            "ai-developer",
+        ),
+        (
+            "Which Playbook practices cover model limits? We release ML models as APIs that banks plug into.",
+            "ai-developer",
+        ),
+        # A short lead-in before a colon or a dash says who is asking.
+        ("Consumer advocacy group here - is a bank told to explain an AI denial?", "civil-society"),
+        (
+            "PhD student studying AI governance: how does AI 800-1 compare with the EU AI Act?",
+            "civil-society",
+        ),
         # Context first, then the asker.
         (
-            "Hospitals deploy AI rostering tools. Must workers be consulted? I'm a union rep for nurses.",
+            "Hospitals are adding AI rostering. Must workers be consulted? I'm a union rep for nurses.",
             "civil-society",
         ),
         # A preposition breaks a name: "pipeline for a company" is no pipeline company.
