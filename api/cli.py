@@ -547,6 +547,50 @@ def eval_calibrate(
     )
 
 
+@eval_app.command("roles")
+def eval_roles(
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="JSONL with 'question' and 'role' (role id or null); default: dev set."),
+    ] = None,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List every miss.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Measure who-is-asking detection alone: no index needed, so a fresh set checks in seconds."""
+    from corpus.roles import RolesError, load_taxonomy
+    from eval.dataset import DEV
+    from eval.roles import RoleSetError, load_cases, measure
+
+    path = dataset or DEV
+    try:
+        cases = load_cases(path)
+        taxonomy = load_taxonomy()
+    except (RoleSetError, RolesError) as exc:
+        fail(str(exc), 2)
+    r = measure(cases, taxonomy.detect)
+    if as_json:
+        figures = {k: v for k, v in r.__dict__.items() if k != "misses"}
+        figures |= {"accuracy": r.accuracy, "precision": r.precision, "dataset": str(path)}
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        return
+    table = Table(title=f"{path}: {r.with_role} questions with a role, {r.without_role} without")
+    for col in ("asker's role", "right", "of"):
+        table.add_column(col)
+    for role, (right, n) in r.per_role.items():
+        table.add_row(role, str(right), str(n))
+    out.print(table)
+    out.print(
+        f"accuracy {r.accuracy:.2f} ({r.correct} right, {r.wrong} another role, {r.none} none); "
+        f"precision {r.precision:.2f}; false detections {r.false_detections} of {r.without_role}",
+        highlight=False,
+    )
+    if show_misses:
+        for m in r.misses:
+            out.print(
+                f"{m.id}: {m.expected or '-'} → {m.got or 'none'} {m.cue!r}  {m.question}", highlight=False
+            )
+
+
 SYSTEMS = ("airq", "airq-dense", "airq-bm25", "llamaindex-starter")
 
 

@@ -145,3 +145,15 @@ def test_obligations_and_roles(real_index: Path) -> None:
     assert r.returncode == 0 and "ci-owner-operator" in r.stdout
     r = airq("ask", "What should we test?", "--role", "pilot", data=real_index)
     assert r.returncode == 2 and "--role" in r.stderr
+
+
+def test_eval_roles_on_the_dev_set_and_a_bad_file(tmp_path: Path) -> None:
+    """Role detection alone, no index: the dev set's role questions are all detected."""
+    r = airq("eval", "roles", "--json")
+    assert r.returncode == 0, r.stderr
+    figures = json.loads(r.stdout)
+    assert figures["with_role"] == 32 and figures["accuracy"] >= 0.9
+    bad = tmp_path / "roles.jsonl"
+    bad.write_text('{"question": "Who am I?", "role": "astronaut"}\n')
+    r = airq("eval", "roles", "--dataset", str(bad))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "field 'role'" in r.stderr
