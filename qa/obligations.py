@@ -125,6 +125,8 @@ class Obligations:
         for c in cat.chunks.values():
             if (docs and c.doc not in docs) or c.kind != "text" or role not in c.roles:
                 continue
+            if not c.section:  # before the first heading: title page, notices, abstract
+                continue
             reason = self._sections.get((c.doc, c.section), {}).get(role)
             by_section = reason is not None
             for i, s in enumerate(c.sentences):

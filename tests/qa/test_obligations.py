@@ -22,6 +22,7 @@ def test_every_item_is_a_verified_addressed_action(engine: Any, role: str) -> No
         assert o.verified and verify_form(o.quote) in verify_form(cat.pages[(o.doc, o.page)].text)
         assert not o.quote.endswith((":", "?")) and o.why
         assert not re.match(r"(?:GOVERN|MAP|MEASURE|MANAGE) \d", o.quote)  # outcomes, not actions
+        assert o.section  # not the front matter ("… review all draft publications …")
     if role == "ai-developer":  # AI 800-1 is written for foundation-model developers
         assert any(o.doc == "nist-ai-800-1-ipd" for o in items)
     # The Playbook's suggested actions, through their subcategory's AI Actor Tasks.
