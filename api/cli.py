@@ -570,7 +570,9 @@ def eval_roles(
     r = measure(cases, taxonomy.detect)
     if as_json:
         figures = {k: v for k, v in r.__dict__.items() if k != "misses"}
-        figures |= {"accuracy": r.accuracy, "precision": r.precision, "dataset": str(path)}
+        rates = {"accuracy": r.accuracy, "precision": r.precision}
+        figures |= {k: (None if v != v else round(v, 4)) for k, v in rates.items()}  # NaN: nothing to count
+        figures["dataset"] = str(path)
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
     table = Table(title=f"{path}: {r.with_role} questions with a role, {r.without_role} without")

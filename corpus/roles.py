@@ -9,6 +9,7 @@ both vocabularies, read from the documents; this module only matches phrases aga
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -114,8 +115,10 @@ class Subcategory:
     the same subcategory's text in the AI RMF or the Playbook is addressed to those roles."""
 
     id: str  # "MAP 1.1"
+    doc: str  # the document that gives the tasks
     tasks: tuple[str, ...]
     roles: tuple[str, ...]
+    tasks_by_role: dict[str, tuple[str, ...]]  # role → the tasks that map onto it
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,20 @@ class Taxonomy:
             pat = phrase_pattern([a.term])
             assert pat is not None
             self._actors.setdefault(a.doc, []).append((pat, a.roles))
-        self.subcategories = {
-            sid: Subcategory(sid, tuple(tasks), self.addressed(doc, ", ".join(tasks)))
-            for sid, doc, tasks in subcategories
-        }
+        self.subcategories: dict[str, Subcategory] = {}
+        for sid, doc, tasks in subcategories:
+            by_role = {r: tuple(t for t in tasks if r in self.addressed(doc, t)) for r in ROLE_IDS}
+            by_role = {r: ts for r, ts in by_role.items() if ts}
+            self.subcategories[sid] = Subcategory(sid, doc, tuple(tasks), tuple(by_role), by_role)
+
+    def tasks_by_role(self, doc: str, tasks: Iterable[str]) -> dict[str, list[str]]:
+        """Role → those of a document's actor tasks ("AI Deployment", "TEVV") that map onto
+        it: a section is addressed to a role for some of its listed tasks, not all."""
+        out: dict[str, list[str]] = {}
+        for task in tasks:
+            for r in self.addressed(doc, task):
+                out.setdefault(r, []).append(task)
+        return out
 
     @classmethod
     def load(cls, path: Path = ROLES_PATH) -> Taxonomy:
@@ -217,15 +230,19 @@ class Taxonomy:
         if twice:
             raise RolesError(f"{path}: [[subcategory]] {twice[0]!r} is listed twice; keep one entry")
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        tax = cls(roles, areas, actors, digest, audience, subs)
+        terms = {(a.doc, a.term.lower()) for a in actors}
         for sid, doc, tasks in subs:
+            if not any(d == doc for d, _ in terms):
+                raise RolesError(
+                    f"{path}: [[subcategory]] {sid!r} field 'doc': {doc!r} has no [[actor]] entries"
+                )
             for task in tasks:
-                if not tax.addressed(doc, task):
+                if (doc, task.lower()) not in terms:
                     raise RolesError(
-                        f"{path}: [[subcategory]] {sid!r} field 'tasks': {task!r} is no actor of "
-                        f"{doc}; add it as an [[actor]] or correct the name"
+                        f"{path}: [[subcategory]] {sid!r} field 'tasks': {task!r} is not an [[actor]] "
+                        f"term of {doc}; add it or correct the name"
                     )
-        return tax
+        return cls(roles, areas, actors, digest, audience, subs)
 
     def cues(self, text: str) -> list[CueMatch]:
         """Every cue in the asker's self-descriptions that counts towards a role, with its
@@ -254,11 +271,9 @@ class Taxonomy:
                     if _other_party(before) and (kind != "activities" or _relative(before)):
                         continue  # "we rent GPUs to labs that train models": the labs train
                     if kind != "activities" and _not_the_asker(
-                        text[toks[pos].start : toks[last].end], before, text[toks[last].end : end], seq
+                        kind, text[toks[pos].start : toks[last].end], before, text[toks[last].end : end], seq
                     ):
                         continue
-                    if kind == "titles" and _WORD.findall(before)[-1:] == ["for"]:
-                        continue  # "an app that summarizes notes for doctors": whom it serves
                     matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
             # One cue per stretch of words, the strongest: "university researcher" is a
             # university (organisation) before it is a researcher (title).
@@ -298,12 +313,14 @@ class Taxonomy:
         """The asker's role from how they describe themselves, or None when nothing (or a
         near-tie) says so.
 
-        Only first-person sentences count ("we run a water utility", "I'm a procurement
-        officer"), or an explicit "as an AI developer": a question *about* banks or
-        government is not asked *by* one. Who the asker is (organisation, title) weighs more
-        than what they do; an organisation named as the other party ("models downloaded
-        from model hubs", "we sell to hospitals") is not the asker's; and the first
-        self-description counts most, since later ones tend to be customers or suppliers.
+        Only self-descriptions count: first-person sentences ("we run a water utility",
+        "I'm a procurement officer"), "As an AI developer …", and bare descriptions that lead
+        into the question ("Hospital CISO here.", "PhD student: …"); a question *about* banks
+        or government is not asked *by* one. Who the asker is (organisation, title) weighs
+        more than what they do; a name that is another party's ("models downloaded from model
+        hubs", "we sell to hospitals", "our AI vendor", "the DHS framework") is not the
+        asker's; and the first self-description counts most, since later ones tend to be
+        customers or suppliers.
         """
         score: dict[str, float] = {}
         cue: dict[str, str] = {}
@@ -345,7 +362,10 @@ _CLAUSE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.?!;]+[.?!;]?")
+# A sentence ends at . ? ! or ; but not at the dot of "2.7" or "800-1.1".
+_SENTENCE = re.compile(r"(?:[^.?!;]|\.(?=\d))+[.?!;]?")
+_LABEL = re.compile(r"^\W*(?:context|background|about (?:me|us)|for context|fyi)\W*$", re.IGNORECASE)
+_TOPIC_WORDS = frozenset(["for", "about", "vs", "versus", "and", "or", "question", "questions"])
 _LEAD_IN = re.compile(r":\s|\s[-–—]+\s")
 LEAD_IN_WORDS = 10
 # Words a cue sequence skips on both sides, and heads that name the same kind of body.
@@ -379,10 +399,9 @@ _OTHER_PARTY = frozenset(
         "suppliers",
         "covering",
         "ask",
-        "about",
     ]
 )
-_MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "work", "i've", "been"])
+_MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "i've", "been"])
 # Words right after a name that make it someone else: "our hospital clients", "bank customers".
 _PARTY_AFTER = frozenset(
     ["client", "clients", "customer", "customers", "tenant", "tenants", "partner", "partners"]
@@ -393,7 +412,6 @@ _DOCUMENT_NOUNS = frozenset(
         "framework",
         "guidance",
         "guidelines",
-        "guide",
         "profile",
         "playbook",
         "draft",
@@ -402,7 +420,6 @@ _DOCUMENT_NOUNS = frozenset(
         "paper",
     ]
 )
-# "our cloud provider", "my AI vendor": the asker buys from them.
 # What a maker makes: "<product> for <organisation>" names a customer.
 _PRODUCTS = frozenset(
     [
@@ -422,6 +439,7 @@ _PRODUCTS = frozenset(
         "assistant",
     ]
 )
+# "our cloud provider", "my AI vendor": the asker buys from them.
 _SUPPLIER_HEADS = frozenset(["vendor", "supplier", "provider", "contractor", "partner", "host"])
 _TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
 MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
@@ -497,19 +515,24 @@ def _other_party(before: str) -> bool:
     )
 
 
-def _not_the_asker(name: str, before: str, after: str, seq: tuple[str, ...]) -> bool:
+def _not_the_asker(kind: str, name: str, before: str, after: str, seq: tuple[str, ...]) -> bool:
     """A name that is someone else's by the words around it: "our hospital clients", "the
-    DHS framework" (a document's name), "our AI vendor" (whom the asker buys from)."""
+    DHS framework" (a document's name), "our AI vendor" (whom the asker buys from), "models
+    for grid operators" and "notes for doctors" (whom a product serves), "an API that banks
+    plug into" (a customer)."""
     nxt = [w.lower() for w in _WORD.findall(after[:40])[:3]]
     if nxt and nxt[0] in _PARTY_AFTER | _DOCUMENT_NOUNS:
         return True  # "our hospital clients", "the DHS framework"
-    if name.isupper() and _DOCUMENT_NOUNS & set(nxt):
+    ahead = list(itertools.takewhile(lambda w: not w.endswith(("ing", "ed")), nxt))
+    if name.isupper() and _DOCUMENT_NOUNS & set(ahead):
         return True  # an agency as a document's author: "the DHS critical infrastructure framework"
     words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
-    if words[-1:] == ["for"] and len(words) > 1 and _stem(words[-2]) in _PRODUCTS:
-        return True  # "models for grid operators", "an app for hospitals": whom it is made for
+    if words[-1:] == ["for"] and (
+        kind == "titles" or (len(words) > 1 and words[-2].removesuffix("s") in _PRODUCTS)
+    ):
+        return True
     if words[-1:] in (["that"], ["which"]):
-        return True  # "an API that banks plug into": the customer
+        return True
     return bool(words) and words[-1] in ("our", "my") and seq[-1] in _SUPPLIER_HEADS
 
 
@@ -525,21 +548,22 @@ def _self_descriptions(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences where the asker speaks of themselves: first person, "As the
     CISO of …", or a statement that leads into the question ("Network engineer at a CDN
     here. …") — not a request ("Compare the duties of AI developers and cloud providers")."""
-    sentences = [text[a:b] for a, b in _sentences(text)]
     spans = _sentences(text)
-    asks = [x.rstrip().endswith("?") for x in sentences]
-    # A statement without "I" or "we" describes the asker when it is a bare description
-    # ("Hospital CISO.", "Context: regional hosting company"), not a clause about others
-    # ("Hospitals are deploying AI staffing tools.": a verb among its first words); a last
-    # sentence only after a question.
+    sentences = [text[a:b] for a, b in spans]
+    # A statement without "I" or "we" describes the asker when it leads into the question
+    # and is a bare description ("Hospital CISO.", "Trucking company, 2,000 tractors."), not
+    # a clause about others ("Hospitals are deploying AI staffing tools.": a helper verb
+    # among its first words), or when a label introduces it ("Context: regional hosting
+    # company that just added GPU instances").
     return [
         span
-        for k, (span, x, q) in enumerate(zip(spans, sentences, asks, strict=True))
+        for k, (span, x) in enumerate(zip(spans, sentences, strict=True))
         if _FIRST_PERSON.search(x)
         or _AS_A.search(x.strip())
+        or (k > 0 and _LABEL.match(sentences[k - 1]))
         or (
-            (k < len(sentences) - 1 or any(asks))
-            and not q
+            k < len(sentences) - 1
+            and not x.rstrip().endswith("?")
             and not _IMPERATIVE.match(x)
             and not _CLAUSE.search(" ".join(x.split()[:4]))
         )
@@ -547,19 +571,36 @@ def _self_descriptions(text: str) -> list[tuple[int, int]]:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans; a short lead-in before a colon or a spaced dash is one of its own
-    ("PhD student studying AI governance: how does …", "consumer advocacy group here - are …")."""
+    """Sentence spans (not broken inside "MEASURE 2.7"); a short lead-in before a colon or a
+    spaced dash is one of its own when it describes someone ("PhD student studying AI
+    governance: how does …", "consumer advocacy group here - are …"), not when it is a topic
+    ("AI developers: what must they disclose?", "Question for banks: …")."""
     out = []
     for m in _SENTENCE.finditer(text):
         if not m.group(0).strip():
             continue
         a, b = m.span()
         cut = _LEAD_IN.search(m.group(0))
-        if cut and len(m.group(0)[: cut.start()].split()) <= LEAD_IN_WORDS:
+        if cut and _describes_someone(m.group(0)[: cut.start()]):
             out += [(a, a + cut.end()), (a + cut.end(), b)]
         else:
             out.append((a, b))
     return out
+
+
+def _describes_someone(lead: str) -> bool:
+    """ "School district tech director", "Edge CDN company here", "As a county CIO", or a
+    label ("Context"): yes. A topic ("Banks", "Question for AI developers"), a question
+    ("What does MAP 1.1 mean for a water utility") or a long clause: no."""
+    words = _WORD.findall(lead)
+    if not words or len(words) > LEAD_IN_WORDS or "?" in lead:
+        return False
+    if _AS_A.search(lead.strip()) or _LABEL.match(lead):
+        return True
+    if _IMPERATIVE.match(lead) or any(w.lower() in _TOPIC_WORDS for w in words):
+        return False
+    head = words[-1].lower()
+    return not (head.endswith("s") and not head.endswith(("ss", "us", "is")))  # a plural is a topic
 
 
 @lru_cache(maxsize=1)

@@ -59,8 +59,8 @@ class RoleReport:
 
 def load_cases(path: Path) -> list[RoleCase]:
     """JSONL, one question per line with ``question`` and ``role`` (a role id, or null for a
-    question without one); ``id`` is optional. The dev set's format also reads, its
-    non-role questions counting as role-less."""
+    question without one); ``id`` is optional. The dev set's format also reads (``kind``
+    present), its non-role questions counting as role-less."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -79,6 +79,8 @@ def load_cases(path: Path) -> list[RoleCase]:
             or not row["question"].strip()
         ):
             raise RoleSetError(f"{path}:{n}: field 'question' must be a non-empty string")
+        if "role" not in row and "kind" not in row:
+            raise RoleSetError(f"{path}:{n}: field 'role' is missing; give a role id, or null for none")
         role = row.get("role")
         if row.get("kind") not in (None, "role"):
             role = None

@@ -1,9 +1,11 @@
 """Tag passages with the roles they address and the responsibility areas they concern.
 
-Three sources, all from ``corpus/roles.toml``: the document's own actor vocabulary in the
-passage ("AI system acquirers", "deployers"), explicit actor lines that govern a whole
-section (the GenAI profile's "AI Actor Tasks: …" under each action table), and section
-headings that name a role or area (the DHS Framework's "C. The Framework > AI Developers").
+All from ``corpus/roles.toml``: the document's own actor vocabulary in the passage ("AI
+system acquirers", "deployers"); for a whole section, its explicit actor lines (the GenAI
+profile's "AI Actor Tasks: …" under each action table), the actor tasks given for the AI RMF
+subcategory it sits under (the Playbook prints none of its own), headings that name a role
+or area (the DHS Framework's "C. The Framework > AI Developers"), and the document's own
+audience statement.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from core.types import Chunk
 from corpus.roles import ROLE_IDS, Taxonomy, phrase_pattern, stems
 
 # "AI Actor Tasks: AI Deployment, Governance and Oversight"; continued on the next line
-# when a line ends in a comma, a hyphen ("End-" / "Users") or "and".
-ACTOR_LINE = re.compile(r"\bAI Actor(?:s| Tasks)\s*:[ \t]*")
-_CONTINUED = re.compile(r"(?:,|-|\band)$")
+# when a line ends in a comma, a word broken at a hyphen ("End-" / "Users") or "and".
+ACTOR_LINE = re.compile(r"\bAI Actor(?:s| Tasks)\s*:\s*")
+_CONTINUED = re.compile(r"(?:,|\w-|\band)$")
 _SUBCATEGORY_ID = re.compile(r"\b(?:GOVERN|MAP|MEASURE|MANAGE) \d{1,2}\.\d{1,2}\b")
 AREA_MIN_CUES = 2  # distinct area cues a passage needs to count as about that area
 
@@ -105,12 +107,13 @@ class RoleTagger:
                     found[r] = "its heading names the role"
                 sub = self.taxonomy.subcategories.get(subcategory_of(c.section) or "")
                 if sub is not None:
-                    for r in sub.roles:
-                        found[r] = f"{sub.id}: AI Actor Tasks in the GenAI profile: {', '.join(sub.tasks)}"
+                    for r, given in sub.tasks_by_role.items():
+                        found[r] = f"{sub.id}: AI Actor Tasks in {sub.doc}: {', '.join(given)}"
                 by_section[c.section] = found
             for line in actor_lines(c.text):
-                for r in self.taxonomy.addressed(doc, line):
-                    by_section[c.section][r] = f"AI Actor Tasks: {line}"
+                listed = [t.strip() for t in line.split(",") if t.strip()]
+                for r, mine in self.taxonomy.tasks_by_role(doc, listed).items():
+                    by_section[c.section][r] = f"AI Actor Tasks: {', '.join(mine)}"
         return by_section
 
     def run(self, doc: str, chunks: Sequence[Chunk]) -> list[Chunk]:

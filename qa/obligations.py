@@ -2,9 +2,11 @@
 
 A sentence is listed when it tells someone to do something (a "should", a suggested action,
 a practice) *and* is addressed to the role: either its section is (an actor line such as
-the GenAI profile's "AI Actor Tasks: AI Deployment", or a heading naming the role), or the
+the GenAI profile's "AI Actor Tasks: AI Deployment", the actor tasks of the AI RMF
+subcategory it sits under, a heading naming the role, or the document's audience), or the
 sentence's own subject is that actor ("AI system acquirers should …"). Merely mentioning
 an actor is not enough: "ask developers for documentation" is addressed to the acquirer.
+Front matter (before a document's first heading) is not searched.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class Obligation:
     page_label: str
     quote: str
     verified: bool
-    why: str  # how it is addressed to the role: "section: AI Actor Tasks", "subject: …"
+    why: str  # "section addressed to … (AI Actor Tasks: AI Deployment)", "its subject: “…”"
     score: float = 0.0
 
 

@@ -164,3 +164,37 @@ def test_self_description_after_the_question_and_relative_where() -> None:
 def test_whose_words_are_whose(tax: Taxonomy, question: str, role: str) -> None:
     guess = tax.detect(question)
     assert guess is not None and guess.role == role, guess
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A lead-in that is a topic, not a person.
+        "AI developers: what must they disclose?",
+        "Banks - what should they disclose?",
+        "Question for AI developers: what applies?",
+        "Explain MEASURE 2.7 for cloud providers: what is tested?",
+        "What does MAP 1.1 mean for a water utility: who decides?",
+        # A closing instruction is not a self-description.
+        "What should we do? Focus on hospitals.",
+        # Parties around the asker, and products made for them.
+        "We work with hospitals. What applies to us?",
+        "We build software for banks. Which practices apply?",
+    ],
+)
+def test_topics_and_other_parties_are_not_the_asker(tax: Taxonomy, question: str) -> None:
+    assert tax.detect(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("I'm at CISA writing guidance for utilities. What should it say?", "public-sector"),
+        ("I'm a museum guide. What do the frameworks say about public engagement?", "civil-society"),
+        ("Judge my plan: we run a water utility and want AI leak detection.", "ci-owner-operator"),
+        ("I'm worried about our hospital's triage model. What should we check?", "ci-owner-operator"),
+    ],
+)
+def test_words_that_only_look_like_other_parties(tax: Taxonomy, question: str, role: str) -> None:
+    guess = tax.detect(question)
+    assert guess is not None and guess.role == role, guess

@@ -52,6 +52,7 @@ def test_loads_role_sets_and_the_dev_format(tmp_path: Path) -> None:
         ('{"role": "ai-developer"}\n', r":1: field 'question' must be a non-empty string"),
         ("not json\n", r":1: not JSON"),
         ("\n", r"no questions"),
+        ('{"question": "Who?", "roel": "ai-developer"}\n', r":1: field 'role' is missing"),
     ],
 )
 def test_a_bad_line_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:

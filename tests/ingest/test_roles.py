@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,8 @@ def test_actor_lines_join_wrapped_lines() -> None:
         "AI Deployment, AI Design, Affected Individuals and Communities, End-Users, Operation and Monitoring"
     ]
     assert actor_lines("AI Actor Tasks: TEVV\nNext paragraph, unrelated.") == ["TEVV"]
+    assert actor_lines("AI Actor Tasks:\nAI Deployment, TEVV\n") == ["AI Deployment, TEVV"]
+    assert actor_lines("AI Actors: AI Design -\nsee Appendix A") == ["AI Design -"]
 
 
 def test_subcategory_of_a_section_path() -> None:
@@ -50,7 +53,7 @@ def test_playbook_sections_take_the_subcategory_actor_tasks(tagger: RoleTagger) 
     by_section = tagger.section_roles("nist-ai-rmf-playbook", chunks)
     reasons = by_section[chunks[0].section]
     assert set(reasons) == set(sub.roles)
-    assert reasons["ci-owner-operator"].startswith("MAP 1.1: AI Actor Tasks in the GenAI profile")
+    assert reasons["ci-owner-operator"] == "MAP 1.1: AI Actor Tasks in nist-ai-600-1: AI Deployment"
     assert by_section[chunks[1].section] == {}
     tagged = tagger.run("nist-ai-rmf-playbook", chunks)
     assert set(tagged[0].roles) == set(sub.roles)
@@ -72,7 +75,29 @@ def test_subcategory_tasks_must_name_known_actors(tmp_path: Path) -> None:
         ("MAP 1.1", "TEVV", r"'MAP 1\.1' is listed twice"),
         ("Map one", "TEVV", r"field 'id'"),
     ]
+    bad.write_text(base + '\n[[subcategory]]\nid = "MAP 9.8"\ndoc = "nist-ai-600-l"\ntasks = ["TEVV"]\n')
+    with pytest.raises(
+        RolesError, match=r"'MAP 9\.8' field 'doc': 'nist-ai-600-l' has no \[\[actor\]\] entries"
+    ):
+        Taxonomy.load(bad)
     for sid, task, message in cases:
         bad.write_text(base + entry.format(sid, task))
         with pytest.raises(RolesError, match=message):
             Taxonomy.load(bad)
+
+
+@pytest.mark.integration
+def test_subcategory_data_matches_the_genai_profiles_actor_lines(engine: Any) -> None:
+    """roles.toml's [[subcategory]] tasks are exactly the GenAI profile's own lines, read
+    from the ingested text: a changed or missed line fails here."""
+    cat = engine.retriever.catalog
+    found: dict[str, list[str]] = {}
+    for c in cat.chunks.values():
+        sub = subcategory_of(c.section)
+        if c.doc == "nist-ai-600-1" and sub:
+            for line in actor_lines(c.text):
+                found.setdefault(sub, []).extend(t.strip() for t in line.split(",") if t.strip())
+    data = load_taxonomy().subcategories
+    assert sorted(found) == sorted(data)
+    for sid, tasks in found.items():
+        assert set(tasks) == set(data[sid].tasks), sid
