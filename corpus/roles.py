@@ -309,6 +309,11 @@ class Taxonomy:
                 text = text[: m.start] + text[m.end :]
         return text
 
+    def speaks_of_self(self, text: str) -> bool:
+        """Whether the asker says anything about themselves ("we", "I", "Hospital CISO
+        here"), whether or not it names a role."""
+        return bool(_self_descriptions(text))
+
     def detect(self, text: str) -> RoleGuess | None:
         """The asker's role from how they describe themselves, or None when nothing (or a
         near-tie) says so.

@@ -240,7 +240,15 @@ class Answerer:
             return role, "given", f"Answering for {self.taxonomy.roles[role].name} (the role you chose)."
         guess = self.taxonomy.detect(question)
         if guess is None:
-            return None, "none", ""
+            # "We …", "Hospital CISO here": someone is asking for themselves, but in words
+            # that name no role (or two equally): say so, so they can pick one.
+            note = (
+                "No role recognised in how you describe yourself; answering for no particular "
+                "role. Choose one for passages addressed to it."
+                if self.taxonomy.speaks_of_self(question)
+                else ""
+            )
+            return None, "none", note
         name = self.taxonomy.roles[guess.role].name
         return (
             guess.role,

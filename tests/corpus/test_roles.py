@@ -198,3 +198,10 @@ def test_topics_and_other_parties_are_not_the_asker(tax: Taxonomy, question: str
 def test_words_that_only_look_like_other_parties(tax: Taxonomy, question: str, role: str) -> None:
     guess = tax.detect(question)
     assert guess is not None and guess.role == role, guess
+
+
+def test_speaks_of_self(tax: Taxonomy) -> None:
+    assert tax.speaks_of_self("What should we test before deploying?")
+    assert tax.speaks_of_self("Hospital CISO here - what now?")
+    assert not tax.speaks_of_self("What is confabulation?")
+    assert not tax.speaks_of_self("Compare the duties of AI developers and cloud providers.")

@@ -46,3 +46,12 @@ def test_unverifiable_quote_is_rejected() -> None:
     assert verify("trustworthy AI", "Characteristics of\ntrustworthy   AI systems")
     assert not verify("trustworthy ML", "Characteristics of trustworthy AI systems")
     assert not verify("", "anything")
+
+
+def test_role_note_says_what_was_assumed(engine) -> None:  # type: ignore[no-untyped-def]
+    role_for = engine.answerer.role_for
+    role, source, note = role_for("We run a regional water utility. What should we test first?", None)
+    assert (role, source) == ("ci-owner-operator", "detected") and "water utility" in note
+    role, source, note = role_for("What should we test before deploying?", None)
+    assert (role, source) == (None, "none") and note.startswith("No role recognised")
+    assert role_for("What is confabulation?", None) == (None, "none", "")  # nobody spoke of themselves
