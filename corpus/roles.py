@@ -403,9 +403,13 @@ _OTHER_PARTY = frozenset(
         "supplier",
         "suppliers",
         "covering",
+        "represent",
+        "represents",
+        "representing",
         "ask",
     ]
 )
+_POSSESSIVE = re.compile(r"['’]s?$")
 _MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "i've", "been"])
 # Words right after a name that make it someone else: "our hospital clients", "bank customers".
 _PARTY_AFTER = frozenset(
@@ -462,6 +466,8 @@ def _stem(word: str) -> str:
     """A light stemmer: plural and verb endings only. Snowball is too eager here: it makes
     "reporter" into "report", and a journalist cue would fire on "who reported it"."""
     w = word.lower().replace("’", "'").removesuffix("'s")
+    if w in ("we're", "we've", "we'd", "we'll"):
+        return "we"  # "the model we're building" is "the model we build"
     if w in _HEADS:
         return _HEADS[w]
     if len(w) > 4 and w.endswith("ies"):
@@ -525,11 +531,11 @@ def _not_the_asker(kind: str, name: str, before: str, after: str, seq: tuple[str
     DHS framework" (a document's name), "our AI vendor" (whom the asker buys from), "models
     for grid operators" and "notes for doctors" (whom a product serves), "an API that banks
     plug into" (a customer)."""
-    nxt = [w.lower() for w in _WORD.findall(after[:40])[:3]]
+    nxt = [_POSSESSIVE.sub("", w.lower()) for w in _WORD.findall(after[:40])[:3]]
     if nxt and nxt[0] in _PARTY_AFTER | _DOCUMENT_NOUNS:
-        return True  # "our hospital clients", "the DHS framework"
+        return True  # "our hospital clients", "the DHS framework('s)"
     ahead = list(itertools.takewhile(lambda w: not w.endswith(("ing", "ed")), nxt))
-    if name.isupper() and _DOCUMENT_NOUNS & set(ahead):
+    if _POSSESSIVE.sub("", name).isupper() and _DOCUMENT_NOUNS & set(ahead):
         return True  # an agency as a document's author: "the DHS critical infrastructure framework"
     words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
     if words[-1:] == ["for"] and (

@@ -143,6 +143,19 @@ def test_self_description_after_the_question_and_relative_where() -> None:
             "Which Playbook practices cover model limits? We release ML models as APIs that banks plug into.",
             "ai-developer",
         ),
+        # Possessives of a document's author, the represented, and contractions.
+        (
+            "We make maintenance models for utilities. What meets the DHS framework's expectations?",
+            "ai-developer",
+        ),
+        (
+            "We're a union representing nurses. What does the guidance say about consulting workers?",
+            "civil-society",
+        ),
+        (
+            "Does AI 600-1 cover confabulation testing? The model we're building answers medical questions.",
+            "ai-developer",
+        ),
         # A short lead-in before a colon or a dash says who is asking.
         ("Consumer advocacy group here - is a bank told to explain an AI denial?", "civil-society"),
         (
