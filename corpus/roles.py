@@ -3,13 +3,13 @@
 The five roles are the DHS Framework's actors along the AI supply chain. Users describe
 themselves ("I run a water utility", "we fine-tune models for clients") and each document
 names its actors its own way ("AI Deployment", "AI system acquirers"), so the file holds
-both vocabularies, read from the documents; this module only matches phrases against it.
+both vocabularies, read from the documents; this module loads them and matches a
+document's phrases, and ``corpus/asker.py`` reads a question for the asker's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +19,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from corpus.asker import CUE_WEIGHTS, CueMatch, compile_cues, self_descriptions, sentences
+from corpus.asker import cues as read_cues
 from corpus.tomlfile import entries, read_toml
 
 ROLES_PATH = Path(__file__).with_name("roles.toml")
@@ -27,12 +29,7 @@ RoleId = Literal[
 ]
 ROLE_IDS: tuple[str, ...] = get_args(RoleId)
 
-# Who the asker *is* says more than what they do: a hospital building an assistant on a
-# vendor's model is an owner-operator, not a developer.
-CUE_WEIGHTS = {"synonyms": 3.0, "organisations": 3.0, "titles": 2.0, "activities": 1.0}
 MIN_LEAD = 0.3  # the best role must beat the runner-up by this much to be called
-ORDER_DECAY = 0.85  # each further cue in a sentence counts this much less than the one before
-LATER_SENTENCE = 0.5  # the first sentence where askers speak of themselves is who they are
 
 
 class RolesError(ValueError):
@@ -128,17 +125,6 @@ class RoleGuess:
     score: float
 
 
-@dataclass(frozen=True)
-class CueMatch:
-    """Words of a self-description that point at a role."""
-
-    role: str
-    kind: str  # synonyms | organisations | titles | activities
-    start: int  # character offsets in the question
-    end: int
-    weight: float
-
-
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for many phrases: whole words, case-insensitive, spaces or hyphens between
     words, either apostrophe, and the common English endings tolerated on the last word."""
@@ -174,16 +160,7 @@ class Taxonomy:
         self.roles = {r.id: r for r in roles}
         self.areas = {a.id: a for a in areas}
         self.actors = tuple(actors)
-        # (role, kind, stems, the small words the phrase itself has: "department of the …")
-        seqs: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
-        for r in roles:
-            for kind, phrases in r.cues.items():
-                for p in phrases:
-                    seq = stems(p)
-                    if seq and seq not in _TOO_COMMON:
-                        small = {w.lower() for w in _WORD.findall(p) if w.lower() in _SKIP}
-                        seqs.setdefault((r.id, kind, seq), set()).update(small)
-        self._seqs = [(role, kind, seq, frozenset(small)) for (role, kind, seq), small in seqs.items()]
+        self._seqs = compile_cues((r.id, kind, phrases) for r in roles for kind, phrases in r.cues.items())
         self._actors: dict[str, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
         for a in self.actors:
             pat = phrase_pattern([a.term])
@@ -245,65 +222,16 @@ class Taxonomy:
         return cls(roles, areas, actors, digest, audience, subs)
 
     def cues(self, text: str) -> list[CueMatch]:
-        """Every cue in the asker's self-descriptions that counts towards a role, with its
-        weight after the order and sentence discounts (see ``detect``)."""
-        found: list[CueMatch] = []
-        for nth, (start, end) in enumerate(_self_descriptions(text)):
-            toks = _tokens(text, start, end)
-            # "As the union steward, …" says outright who is asking, wherever it comes.
-            discount = 1.0 if _AS_A.search(text[start:end].strip()) else LATER_SENTENCE**nth
-            matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, kind)
-            for role, kind, seq, small in self._seqs:
-                for pos, last in _find(toks, seq):
-                    # A name ("water utility") takes at most two words inside it, small ones
-                    # included, and no preposition or article of its own: "water and
-                    # wastewater utility", not "AI RMF tell the companies" or "pipeline for
-                    # a company".
-                    inside = _WORD.findall(text[toks[pos].start : toks[last].end])
-                    if kind != "activities" and (
-                        len(inside) - len(seq) > MAX_GAP
-                        or any(w.lower() in _SKIP - small - {"and", "or"} for w in inside)
-                    ):
-                        continue
-                    # Only the sentence's own words say whose it is: "… machine? Our county"
-                    # is not "to … county".
-                    before = text[start : toks[pos].start]
-                    if _other_party(before) and (kind != "activities" or _relative(before)):
-                        continue  # "we rent GPUs to labs that train models": the labs train
-                    if kind != "activities" and _not_the_asker(
-                        kind, text[toks[pos].start : toks[last].end], before, text[toks[last].end : end], seq
-                    ):
-                        continue
-                    matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
-            # One cue per stretch of words, the strongest: "university researcher" is a
-            # university (organisation) before it is a researcher (title).
-            matches.sort(key=lambda m: (-m[3], m[0] - m[1], m[0]))
-            taken: set[int] = set()
-            kept = []
-            for m in matches:
-                span = set(range(m[0], m[1] + 1))
-                if not span & taken:
-                    taken |= span
-                    kept.append(m)
-            # A cue right before another one only modifies it: a "banking regulator" is a
-            # regulator, a "utility commission" a commission.
-            nouns = {m[0] for m in kept if m[3] > CUE_WEIGHTS["activities"]}
-            kept = [
-                m
-                for m in kept
-                if not (m[1] + 1 in nouns and not text[toks[m[1]].end : toks[m[1] + 1].start].strip(" -"))
-            ]
-            for n, (first, last, role, weight, kind) in enumerate(sorted(kept)):
-                w = weight * ORDER_DECAY**n * discount
-                found.append(CueMatch(role, kind, toks[first].start, toks[last].end, w))
-        return found
+        """Every cue in the asker's self-descriptions that counts towards a role, weighted
+        (``corpus.asker.cues``)."""
+        return read_cues(text, self._seqs)
 
     def without_identity(self, text: str) -> str:
         """The question without the words that say who the asker is ("I run IT at a water
         utility" loses "water utility"; the question sentence itself is kept whole): evidence
         should match what is asked, and a passage need not mention hospitals to answer a
         hospital's question."""
-        asked = [(a, b) for a, b in _sentences(text) if text[a:b].rstrip().endswith("?")]
+        asked = [(a, b) for a, b in sentences(text) if text[a:b].rstrip().endswith("?")]
         for m in sorted(self.cues(text), key=lambda m: -m.start):
             if m.kind != "activities" and not any(a <= m.start < b for a, b in asked):
                 text = text[: m.start] + text[m.end :]
@@ -312,7 +240,7 @@ class Taxonomy:
     def speaks_of_self(self, text: str) -> bool:
         """Whether the asker says anything about themselves ("we", "I", "Hospital CISO
         here"), whether or not it names a role."""
-        return bool(_self_descriptions(text))
+        return bool(self_descriptions(text))
 
     def detect(self, text: str) -> RoleGuess | None:
         """The asker's role from how they describe themselves, or None when nothing (or a
@@ -349,269 +277,6 @@ class Taxonomy:
             if pat.search(text):
                 found += roles
         return tuple(r for r in ROLE_IDS if r in found)
-
-
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.IGNORECASE)
-# First person; "us" only in lower case ("US banks" is the country).
-_FIRST_PERSON = re.compile(
-    r"\b(?:[Ii]|[Ii]['’]m|[Ii]['’]ve|[Ww]e|[Ww]e['’](?:re|ve)|[Oo]urs?|us|[Mm]y|[Mm]e)\b"
-)
-_IMPERATIVE = re.compile(
-    r"^\W*(?:explain|list|compare|describe|summari[sz]e|tell|give|show|find|name|outline|define|"
-    r"identify|quote|cite|what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
-    re.IGNORECASE,
-)
-# "As CTO of …", "Asking as the head of …", "Staffer here."
-_AS_A = re.compile(r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|\bhere\W*$", re.IGNORECASE)
-_CLAUSE = re.compile(
-    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did)\b",
-    re.IGNORECASE,
-)
-# A sentence ends at . ? ! or ; but not at the dot of "2.7" or "800-1.1".
-_SENTENCE = re.compile(r"(?:[^.?!;]|\.(?=\d))+[.?!;]?")
-_LABEL = re.compile(r"^\W*(?:context|background|about (?:me|us)|for context|fyi)\W*$", re.IGNORECASE)
-_TOPIC_WORDS = frozenset(["for", "about", "vs", "versus", "and", "or", "question", "questions"])
-_LEAD_IN = re.compile(r":\s|\s[-–—]+\s")
-LEAD_IN_WORDS = 10
-# Words a cue sequence skips on both sides, and heads that name the same kind of body.
-# ("our"/"my" stay: a cue such as "our vendor" must not shrink to "vendor".)
-_SKIP = frozenset(
-    ["a", "an", "the", "your", "their", "its", "of", "and", "or", "to", "for", "in", "on", "at"]
-)
-_HEADS = {"organization": "org", "organisation": "org", "group": "org", "association": "org"}
-# Words before a cue that make it someone else: "models from model hubs", "we sell to
-# hospitals", "tenants include utilities", "customers who are mostly frontier labs".
-_OTHER_PARTY = frozenset(
-    [
-        "from",
-        "to",
-        "with",
-        "like",
-        "by",
-        "via",
-        "than",
-        "into",
-        "customer",
-        "customers",
-        "client",
-        "clients",
-        "tenant",
-        "tenants",
-        "users",
-        "vendor",
-        "vendors",
-        "supplier",
-        "suppliers",
-        "covering",
-        "represent",
-        "represents",
-        "representing",
-        "ask",
-    ]
-)
-_POSSESSIVE = re.compile(r"['’]s?$")
-_MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "i've", "been"])
-# Words right after a name that make it someone else: "our hospital clients", "bank customers".
-_PARTY_AFTER = frozenset(
-    ["client", "clients", "customer", "customers", "tenant", "tenants", "partner", "partners"]
-)
-# A name followed by one of these is a document's: "the DHS framework", "CISA's guidance".
-_DOCUMENT_NOUNS = frozenset(
-    [
-        "framework",
-        "guidance",
-        "guidelines",
-        "profile",
-        "playbook",
-        "draft",
-        "document",
-        "roles",
-        "paper",
-    ]
-)
-# What a maker makes: "<product> for <organisation>" names a customer.
-_PRODUCTS = frozenset(
-    [
-        "model",
-        "tool",
-        "product",
-        "system",
-        "agent",
-        "app",
-        "chatbot",
-        "software",
-        "service",
-        "solution",
-        "platform",
-        "api",
-        "controller",
-        "assistant",
-    ]
-)
-# "our cloud provider", "my AI vendor": the asker buys from them.
-_SUPPLIER_HEADS = frozenset(["vendor", "supplier", "provider", "contractor", "partner", "host"])
-_TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
-MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
-
-
-@dataclass(frozen=True)
-class _Tok:
-    stem: str
-    raw: str
-    start: int
-    end: int
-
-
-def _stem(word: str) -> str:
-    """A light stemmer: plural and verb endings only. Snowball is too eager here: it makes
-    "reporter" into "report", and a journalist cue would fire on "who reported it"."""
-    w = word.lower().replace("’", "'").removesuffix("'s")
-    if w in ("we're", "we've", "we'd", "we'll"):
-        return "we"  # "the model we're building" is "the model we build"
-    if w in _HEADS:
-        return _HEADS[w]
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 4 and w.endswith(("sses", "xes", "ches", "shes")):
-        w = w[:-2]
-    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-                w = w[:-1]  # running → run, but not install → instal
-            break
-    return w.removesuffix("e") if len(w) > 3 else w
-
-
-def stems(phrase: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in _WORD.findall(phrase) if w.lower() not in _SKIP)
-
-
-def _tokens(text: str, start: int, end: int) -> list[_Tok]:
-    return [
-        _Tok(_stem(m.group(0)), m.group(0).lower(), m.start() + start, m.end() + start)
-        for m in _WORD.finditer(text[start:end])
-        if m.group(0).lower() not in _SKIP
-    ]
-
-
-def _find(toks: Sequence[_Tok], seq: tuple[str, ...]) -> Iterable[tuple[int, int]]:
-    """(first, last) token positions where ``seq`` occurs in order, at most MAX_GAP apart."""
-    for i, t in enumerate(toks):
-        if t.stem != seq[0]:
-            continue
-        at, ok = i, True
-        for s in seq[1:]:
-            nxt = next(
-                (j for j in range(at + 1, min(at + 2 + MAX_GAP, len(toks))) if toks[j].stem == s), None
-            )
-            if nxt is None:
-                ok = False
-                break
-            at = nxt
-        if ok:
-            yield i, at
-
-
-def _other_party(before: str) -> bool:
-    """Whether the last words of ``before`` (up to a cue) make the cue someone else's; "I'm
-    with a nonprofit" is membership, not company."""
-    words = [w.lower() for w in _WORD.findall(before[-60:])[-5:]]
-    return any(
-        w in _OTHER_PARTY and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
-        for k, w in enumerate(words)
-        if k >= len(words) - 4
-    )
-
-
-def _not_the_asker(kind: str, name: str, before: str, after: str, seq: tuple[str, ...]) -> bool:
-    """A name that is someone else's by the words around it: "our hospital clients", "the
-    DHS framework" (a document's name), "our AI vendor" (whom the asker buys from), "models
-    for grid operators" and "notes for doctors" (whom a product serves), "an API that banks
-    plug into" (a customer)."""
-    nxt = [_POSSESSIVE.sub("", w.lower()) for w in _WORD.findall(after[:40])[:3]]
-    if nxt and nxt[0] in _PARTY_AFTER | _DOCUMENT_NOUNS:
-        return True  # "our hospital clients", "the DHS framework('s)"
-    ahead = list(itertools.takewhile(lambda w: not w.endswith(("ing", "ed")), nxt))
-    if _POSSESSIVE.sub("", name).isupper() and _DOCUMENT_NOUNS & set(ahead):
-        return True  # an agency as a document's author: "the DHS critical infrastructure framework"
-    words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
-    if words[-1:] == ["for"] and (
-        kind == "titles" or (len(words) > 1 and words[-2].removesuffix("s") in _PRODUCTS)
-    ):
-        return True
-    if words[-1:] in (["that"], ["which"]):
-        return True
-    return bool(words) and words[-1] in ("our", "my") and seq[-1] in _SUPPLIER_HEADS
-
-
-def _relative(before: str) -> bool:
-    """Whether a relative clause ("… labs that train models", "a service where customers
-    deploy models") opens at the end of ``before``."""
-    return any(
-        w.lower() in ("that", "who", "which", "whose", "where") for w in _WORD.findall(before[-30:])[-2:]
-    )
-
-
-def _self_descriptions(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences where the asker speaks of themselves: first person, "As the
-    CISO of …", or a statement that leads into the question ("Network engineer at a CDN
-    here. …") — not a request ("Compare the duties of AI developers and cloud providers")."""
-    spans = _sentences(text)
-    sentences = [text[a:b] for a, b in spans]
-    # A statement without "I" or "we" describes the asker when it leads into the question
-    # and is a bare description ("Hospital CISO.", "Trucking company, 2,000 tractors."), not
-    # a clause about others ("Hospitals are deploying AI staffing tools.": a helper verb
-    # among its first words), or when a label introduces it ("Context: regional hosting
-    # company that just added GPU instances").
-    return [
-        span
-        for k, (span, x) in enumerate(zip(spans, sentences, strict=True))
-        if _FIRST_PERSON.search(x)
-        or _AS_A.search(x.strip())
-        or (k > 0 and _LABEL.match(sentences[k - 1]))
-        or (
-            k < len(sentences) - 1
-            and not x.rstrip().endswith("?")
-            and not _IMPERATIVE.match(x)
-            and not _CLAUSE.search(" ".join(x.split()[:4]))
-        )
-    ]
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (not broken inside "MEASURE 2.7"); a short lead-in before a colon or a
-    spaced dash is one of its own when it describes someone ("PhD student studying AI
-    governance: how does …", "consumer advocacy group here - are …"), not when it is a topic
-    ("AI developers: what must they disclose?", "Question for banks: …")."""
-    out = []
-    for m in _SENTENCE.finditer(text):
-        if not m.group(0).strip():
-            continue
-        a, b = m.span()
-        cut = _LEAD_IN.search(m.group(0))
-        if cut and _describes_someone(m.group(0)[: cut.start()]):
-            out += [(a, a + cut.end()), (a + cut.end(), b)]
-        else:
-            out.append((a, b))
-    return out
-
-
-def _describes_someone(lead: str) -> bool:
-    """ "School district tech director", "Edge CDN company here", "As a county CIO", or a
-    label ("Context"): yes. A topic ("Banks", "Question for AI developers"), a question
-    ("What does MAP 1.1 mean for a water utility") or a long clause: no."""
-    words = _WORD.findall(lead)
-    if not words or len(words) > LEAD_IN_WORDS or "?" in lead:
-        return False
-    if _AS_A.search(lead.strip()) or _LABEL.match(lead):
-        return True
-    if _IMPERATIVE.match(lead) or any(w.lower() in _TOPIC_WORDS for w in words):
-        return False
-    head = words[-1].lower()
-    return not (head.endswith("s") and not head.endswith(("ss", "us", "is")))  # a plural is a topic
 
 
 @lru_cache(maxsize=1)

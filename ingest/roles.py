@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from core.types import Chunk
-from corpus.roles import ROLE_IDS, Taxonomy, phrase_pattern, stems
+from corpus.asker import stems
+from corpus.roles import ROLE_IDS, Taxonomy, phrase_pattern
 
 # "AI Actor Tasks: AI Deployment, Governance and Oversight"; continued on the next line
 # when a line ends in a comma, a word broken at a hyphen ("End-" / "Users") or "and".
