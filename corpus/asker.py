@@ -71,10 +71,18 @@ def cues(text: str, compiled: Sequence[Cue]) -> list[CueMatch]:
                 # Only the sentence's own words say whose it is: "… machine? Our county"
                 # is not "to … county".
                 before = text[start : toks[pos].start]
-                if _other_party(before) and (kind != "activities" or _relative(before)):
+                if _negated(before):
+                    continue  # "we don't build models"
+                # The second of a pair shares the first's standing: "to startups and a couple
+                # of university labs", "that grid operators and airlines consume".
+                heads = [before, *_conjuncts(before)]
+                if any(_other_party(b) for b in heads) and (kind != "activities" or _relative(before)):
                     continue  # "we rent GPUs to labs that train models": the labs train
-                if kind != "activities" and _not_the_asker(
-                    kind, text[toks[pos].start : toks[last].end], before, text[toks[last].end : end], seq
+                if kind == "activities" and _THEIRS.search(before[-25:]):
+                    continue  # "customers upload their fine-tuned checkpoints"
+                name = text[toks[pos].start : toks[last].end]
+                if kind != "activities" and any(
+                    _not_the_asker(kind, name, b, text[toks[last].end : end], seq) for b in heads
                 ):
                     continue
                 matches.append((pos, last, role, CUE_WEIGHTS[kind], kind))
@@ -157,10 +165,27 @@ _OTHER_PARTY = frozenset(
         "represent",
         "represents",
         "representing",
+        "regulate",
+        "regulates",
+        "regulating",
+        "oversee",
+        "oversees",
+        "supervise",
+        "supervises",
+        "fund",
+        "funds",
+        "serve",
+        "serves",
+        "their",
         "ask",
     ]
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+_NEGATIONS = frozenset(["not", "don't", "don’t", "doesn't", "doesn’t", "never", "aren't", "aren’t", "isn't"])
+_QUANTIFIERS = frozenset(["a", "an", "the", "few", "couple", "of", "some", "several", "many", "mostly"])
+_THEIRS = re.compile(r"\btheir\b(?:\s+\w+)?\s*$", re.IGNORECASE)
+# Places, not employers, after "in our": "landlords in our city".
+_PLACES = frozenset(["city", "county", "town", "state", "region", "area", "country", "community"])
 _MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "i've", "been"])
 # Words right after a name that make it someone else: "our hospital clients", "bank customers".
 _PARTY_AFTER = frozenset(
@@ -266,10 +291,30 @@ def _find(toks: Sequence[_Tok], seq: tuple[str, ...]) -> Iterable[tuple[int, int
             yield i, at
 
 
+def _negated(before: str) -> bool:
+    """ "We don't build models", "we never train": the cue is what the asker does not do."""
+    return any(w.lower() in _NEGATIONS for w in _WORD.findall(before[-30:])[-3:])
+
+
+def _conjuncts(before: str) -> list[str]:
+    """For a cue that is the second of a pair ("… to startups and a couple of university
+    labs"), the text before each possible first member, so that it is judged as the first
+    one is; empty when the cue follows no "and"/"or"."""
+    words = list(_WORD.finditer(before))
+    k = len(words)
+    while k and words[k - 1].group(0).lower() in _QUANTIFIERS:
+        k -= 1
+    if not k or words[k - 1].group(0).lower() not in ("and", "or"):
+        return []
+    return [before[: words[j].start()] for j in range(max(0, k - 5), k - 1)]
+
+
 def _other_party(before: str) -> bool:
     """Whether the last words of ``before`` (up to a cue) make the cue someone else's; "I'm
-    with a nonprofit" is membership, not company."""
+    with a nonprofit" is membership, not company, and "to our platform" is ours."""
     words = [w.lower() for w in _WORD.findall(before[-60:])[-5:]]
+    if words[-1:] in (["our"], ["my"]):
+        return False  # "upload models to our platform": ours whatever came before
     return any(
         w in _OTHER_PARTY and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
         for k, w in enumerate(words)
@@ -289,6 +334,8 @@ def _not_the_asker(kind: str, name: str, before: str, after: str, seq: tuple[str
     if _POSSESSIVE.sub("", name).isupper() and _DOCUMENT_NOUNS & set(ahead):
         return True  # an agency as a document's author: "the DHS critical infrastructure framework"
     words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
+    if words[-2:] in (["in", "our"], ["in", "my"]) and name.lower() in _PLACES:
+        return True  # "landlords in our city": a place
     if words[-1:] == ["for"] and (
         kind == "titles" or (len(words) > 1 and words[-2].removesuffix("s") in _PRODUCTS)
     ):

@@ -156,6 +156,27 @@ def test_self_description_after_the_question_and_relative_where() -> None:
             "Does AI 600-1 cover confabulation testing? The model we're building answers medical questions.",
             "ai-developer",
         ),
+        # Negation, pairs, "their", those regulated or served, places.
+        (
+            "We serve models for others at scale; we don't build models. What applies?",
+            "cloud-compute-provider",
+        ),
+        (
+            "We rent out GPU clusters to startups and a few university labs. What checks apply?",
+            "cloud-compute-provider",
+        ),
+        (
+            "Customers upload their fine-tuned checkpoints to our hosting platform. What should we log?",
+            "cloud-compute-provider",
+        ),
+        (
+            "Our public utility commission regulates the electric utilities. How can we use the framework?",
+            "public-sector",
+        ),
+        (
+            "Landlords in our city screen tenants with AI. Our tenants' rights group wants leverage.",
+            "civil-society",
+        ),
         # A short lead-in before a colon or a dash says who is asking.
         ("Consumer advocacy group here - is a bank told to explain an AI denial?", "civil-society"),
         (
