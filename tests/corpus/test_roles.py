@@ -48,68 +48,6 @@ def test_the_file_names_the_five_roles_and_maps_every_document(tax: Taxonomy) ->
             "As the CISO of a natural gas utility, what should I do about prompt injection?",
             "ci-owner-operator",
         ),
-    ],
-)
-def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: str, role: str) -> None:
-    guess = tax.detect(question)
-    assert guess is not None and guess.role == role, guess
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What does the GenAI profile say about banks and hospitals?",  # about them, not by them
-        "What is confabulation?",
-        "Which government agencies does the framework mention?",
-        "Which government agencies does the framework mention",  # no "?": still a question
-        "Compare the duties of AI developers and cloud providers.",
-        "What should US banks do about model risk?",  # the country, not "us"
-    ],
-)
-def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:
-    assert tax.detect(question) is None
-
-
-def test_the_document_vocabulary_tags_passages(tax: Taxonomy) -> None:
-    assert "ai-developer" in tax.addressed("nist-sp-800-218a", "AI model producers should track provenance.")
-    assert tax.addressed("nist-sp-800-218a", "Nothing about anyone here.") == ()
-
-
-def test_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
-    bad = tmp_path / "roles.toml"
-    bad.write_text('[[role]]\nid = "astronaut"\nname = "x"\ndescription = "y"\n')
-    with pytest.raises(RolesError, match="ids must be exactly"):
-        Taxonomy.load(bad)
-    bad.write_text('[[role]]\nid = "ai-developer"\nname = "x"\n')
-    with pytest.raises(RolesError, match="field 'description'"):
-        Taxonomy.load(bad)
-    bad.write_text("[[role]\n")
-    with pytest.raises(RolesError, match="cannot read"):
-        Taxonomy.load(bad)
-
-
-def test_without_identity_keeps_what_is_asked() -> None:
-    t = load_taxonomy()
-    q = "I run IT at a regional water utility. How do we vet an AI vendor's model?"
-    out = t.without_identity(q)
-    assert "water utility" not in out and "vet an AI vendor's model" in out
-    assert t.without_identity("What is confabulation?") == "What is confabulation?"
-
-
-def test_self_description_after_the_question_and_relative_where() -> None:
-    t = load_taxonomy()
-    g = t.detect("Which fairness metrics apply? Asking as the CISO of a regional hospital.")
-    assert g is not None and g.role == "ci-owner-operator"
-    g = t.detect("We provide hosted generative AI endpoints to businesses. What should we log?")
-    assert g is not None and g.role == "cloud-compute-provider"
-    # "a service where customers deploy models": the customers deploy, not the asker.
-    g = t.detect("We run a service where customers deploy their AI models. What applies?")
-    assert g is None or g.role != "ci-owner-operator"
-
-
-@pytest.mark.parametrize(
-    ("question", "role"),
-    [
         # Another sentence's words do not make a name someone else's ("machine? Our county").
         (
             "Must we tell people they are talking to a machine? Our county is launching a chatbot.",
@@ -193,9 +131,14 @@ def test_self_description_after_the_question_and_relative_where() -> None:
             "How do we handle data poisoning? I lead the data pipeline for a company that pretrains models.",
             "ai-developer",
         ),
+        # Words that only look like another party's.
+        ("I'm at CISA writing guidance for utilities. What should it say?", "public-sector"),
+        ("I'm a museum guide. What do the frameworks say about public engagement?", "civil-society"),
+        ("Judge my plan: we run a water utility and want AI leak detection.", "ci-owner-operator"),
+        ("I'm worried about our hospital's triage model. What should we check?", "ci-owner-operator"),
     ],
 )
-def test_whose_words_are_whose(tax: Taxonomy, question: str, role: str) -> None:
+def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: str, role: str) -> None:
     guess = tax.detect(question)
     assert guess is not None and guess.role == role, guess
 
@@ -203,6 +146,12 @@ def test_whose_words_are_whose(tax: Taxonomy, question: str, role: str) -> None:
 @pytest.mark.parametrize(
     "question",
     [
+        "What does the GenAI profile say about banks and hospitals?",  # about them, not by them
+        "What is confabulation?",
+        "Which government agencies does the framework mention?",
+        "Which government agencies does the framework mention",  # no "?": still a question
+        "Compare the duties of AI developers and cloud providers.",
+        "What should US banks do about model risk?",  # the country, not "us"
         # A lead-in that is a topic, not a person.
         "AI developers: what must they disclose?",
         "Banks - what should they disclose?",
@@ -216,22 +165,45 @@ def test_whose_words_are_whose(tax: Taxonomy, question: str, role: str) -> None:
         "We build software for banks. Which practices apply?",
     ],
 )
-def test_topics_and_other_parties_are_not_the_asker(tax: Taxonomy, question: str) -> None:
+def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:
     assert tax.detect(question) is None
 
 
-@pytest.mark.parametrize(
-    ("question", "role"),
-    [
-        ("I'm at CISA writing guidance for utilities. What should it say?", "public-sector"),
-        ("I'm a museum guide. What do the frameworks say about public engagement?", "civil-society"),
-        ("Judge my plan: we run a water utility and want AI leak detection.", "ci-owner-operator"),
-        ("I'm worried about our hospital's triage model. What should we check?", "ci-owner-operator"),
-    ],
-)
-def test_words_that_only_look_like_other_parties(tax: Taxonomy, question: str, role: str) -> None:
-    guess = tax.detect(question)
-    assert guess is not None and guess.role == role, guess
+def test_the_document_vocabulary_tags_passages(tax: Taxonomy) -> None:
+    assert "ai-developer" in tax.addressed("nist-sp-800-218a", "AI model producers should track provenance.")
+    assert tax.addressed("nist-sp-800-218a", "Nothing about anyone here.") == ()
+
+
+def test_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.toml"
+    bad.write_text('[[role]]\nid = "astronaut"\nname = "x"\ndescription = "y"\n')
+    with pytest.raises(RolesError, match="ids must be exactly"):
+        Taxonomy.load(bad)
+    bad.write_text('[[role]]\nid = "ai-developer"\nname = "x"\n')
+    with pytest.raises(RolesError, match="field 'description'"):
+        Taxonomy.load(bad)
+    bad.write_text("[[role]\n")
+    with pytest.raises(RolesError, match="cannot read"):
+        Taxonomy.load(bad)
+
+
+def test_without_identity_keeps_what_is_asked() -> None:
+    t = load_taxonomy()
+    q = "I run IT at a regional water utility. How do we vet an AI vendor's model?"
+    out = t.without_identity(q)
+    assert "water utility" not in out and "vet an AI vendor's model" in out
+    assert t.without_identity("What is confabulation?") == "What is confabulation?"
+
+
+def test_self_description_after_the_question_and_relative_where() -> None:
+    t = load_taxonomy()
+    g = t.detect("Which fairness metrics apply? Asking as the CISO of a regional hospital.")
+    assert g is not None and g.role == "ci-owner-operator"
+    g = t.detect("We provide hosted generative AI endpoints to businesses. What should we log?")
+    assert g is not None and g.role == "cloud-compute-provider"
+    # "a service where customers deploy models": the customers deploy, not the asker.
+    g = t.detect("We run a service where customers deploy their AI models. What applies?")
+    assert g is None or g.role != "ci-owner-operator"
 
 
 def test_speaks_of_self(tax: Taxonomy) -> None:
