@@ -168,9 +168,12 @@ class Taxonomy:
             self._actors.setdefault(a.doc, []).append((pat, a.roles))
         self.subcategories: dict[str, Subcategory] = {}
         for sid, doc, tasks in subcategories:
-            by_role = {r: tuple(t for t in tasks if r in self.addressed(doc, t)) for r in ROLE_IDS}
-            by_role = {r: ts for r, ts in by_role.items() if ts}
+            got = self.tasks_by_role(doc, tasks)
+            by_role = {r: tuple(got[r]) for r in ROLE_IDS if r in got}
             self.subcategories[sid] = Subcategory(sid, doc, tuple(tasks), tuple(by_role), by_role)
+        # An answer asks for the role (``detect``) and for the question without identity
+        # words (``without_identity``): both read the same cues, so they are read once.
+        self._cues = lru_cache(maxsize=128)(self._read_cues)
 
     def tasks_by_role(self, doc: str, tasks: Iterable[str]) -> dict[str, list[str]]:
         """Role → those of a document's actor tasks ("AI Deployment", "TEVV") that map onto
@@ -221,10 +224,13 @@ class Taxonomy:
                     )
         return cls(roles, areas, actors, digest, audience, subs)
 
+    def _read_cues(self, text: str) -> tuple[CueMatch, ...]:
+        return tuple(read_cues(text, self._seqs))
+
     def cues(self, text: str) -> list[CueMatch]:
         """Every cue in the asker's self-descriptions that counts towards a role, weighted
         (``corpus.asker.cues``)."""
-        return read_cues(text, self._seqs)
+        return list(self._cues(text))
 
     def without_identity(self, text: str) -> str:
         """The question without the words that say who the asker is ("I run IT at a water
