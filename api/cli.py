@@ -596,6 +596,109 @@ def eval_roles(
 SYSTEMS = ("airq", "airq-dense", "airq-bm25", "llamaindex-starter")
 
 
+def _system_names(systems: list[str] | None) -> list[str]:
+    names = systems or list(SYSTEMS)
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        fail(f"--systems {', '.join(unknown)}: unknown; choose from {', '.join(SYSTEMS)}", 2)
+    return names
+
+
+def _systems(names: list[str], engine: Any) -> list[Any]:
+    from eval.systems import AirqSystem, StarterSystem, System
+    from index.build import sources_from_corpus
+
+    built: list[System] = []
+    for n in names:
+        if n == "llamaindex-starter":
+            indexed = set(engine.retriever.catalog.doc_ids)
+            srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
+            if not srcs:
+                fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
+            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder))
+        else:
+            built.append(AirqSystem(engine.answerer, mode={"airq": "hybrid"}.get(n, n.removeprefix("airq-"))))
+    return built
+
+
+@eval_app.command("pool")
+def eval_pool(
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL to write: one page to judge per line.")],
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    systems: Annotated[
+        list[str] | None, typer.Option("--systems", help=f"Any of {', '.join(SYSTEMS)} (default: all).")
+    ] = None,
+    k: Annotated[int, typer.Option(min=1, max=50, help="Passages per system to pool.")] = 5,
+) -> None:
+    """Pages the systems retrieve or cite that the gold omits, with their text, for judging;
+    judged pages go back in with `airq eval add-judgements`."""
+    from dataclasses import asdict
+
+    from rich.progress import Progress
+
+    from eval.pooling import pool
+
+    names = _system_names(systems)
+    _, qs = _dataset(dataset)
+    engine = _engine()
+    built = _systems(names, engine)
+    pages = engine.retriever.catalog.pages
+    with Progress(console=err) as bar:
+        task = bar.add_task("questions", total=len(qs))
+        items = pool(qs, built, k, on_step=lambda i: bar.update(task, completed=i))
+    rows = [
+        asdict(it) | {"label": pages[(it.doc, it.page)].label, "text": pages[(it.doc, it.page)].text}
+        for it in items
+    ]
+    try:
+        out_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    except OSError as exc:
+        fail(f"--out {out_file}: cannot write ({exc.strerror}); choose a writable path", 2)
+    out.print(
+        f"{len(rows)} pages to judge for {len({r['id'] for r in rows})} questions → {out_file}. "
+        'Judge each as {"id", "doc", "page", "verdict": answers|related|no, "quote"}.',
+        highlight=False,
+    )
+
+
+@eval_app.command("add-judgements")
+def eval_add_judgements(
+    judgements: Annotated[Path, typer.Argument(help="JSONL of {id, doc, page, verdict, quote}.")],
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set to extend (default: dev).")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the extended set (default: over it).")
+    ] = None,
+) -> None:
+    """Add the pages judged to answer to their questions' gold, once every judgement checks out
+    (known question and page, a quote found on the page); otherwise nothing is written."""
+    from eval.dataset import dump
+    from eval.pooling import JudgementError, add_to_gold, load_judgements, problems
+
+    path, qs = _dataset(dataset)
+    try:
+        js = load_judgements(judgements)
+    except JudgementError as exc:
+        fail(str(exc), 2)
+    engine = _engine()
+    found = problems(qs, js, {k: p.text for k, p in engine.retriever.catalog.pages.items()})
+    for p in found:
+        err.print(f"{judgements}: {p}", highlight=False)
+    if found:
+        fail(f"{judgements}: {len(found)} problem(s); nothing written", 1)
+    extended, added = add_to_gold(qs, js)
+    target = out_file or path
+    try:
+        dump(extended, target)
+    except OSError as exc:
+        fail(f"--out {target}: cannot write ({exc.strerror}); choose a writable path", 2)
+    counts = {v: sum(j.verdict == v for j in js) for v in ("answers", "related", "no")}
+    out.print(
+        f"{len(js)} judgements ({', '.join(f'{n} {v}' for v, n in counts.items())}); "
+        f"{added} page(s) joined the gold → {target}",
+        highlight=False,
+    )
+
+
 @eval_app.command("run")
 def eval_run(
     dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
@@ -616,13 +719,8 @@ def eval_run(
     from rich.progress import Progress
 
     from eval.runner import gate, run, summarize, write
-    from eval.systems import AirqSystem, StarterSystem, System
-    from index.build import sources_from_corpus
 
-    names = systems or list(SYSTEMS)
-    unknown = [n for n in names if n not in SYSTEMS]
-    if unknown:
-        fail(f"--systems {', '.join(unknown)}: unknown; choose from {', '.join(SYSTEMS)}", 2)
+    names = _system_names(systems)
     floor_spec = None
     if floor is not None:
         try:
@@ -635,16 +733,7 @@ def eval_run(
             fail(f"--floor {floor}: needs JSON with 'system' and 'minimums' ({exc})", 2)
     path, qs = _dataset(dataset)
     engine = _engine()
-    built: list[System] = []
-    for n in names:
-        if n == "llamaindex-starter":
-            indexed = set(engine.retriever.catalog.doc_ids)
-            srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
-            if not srcs:
-                fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
-            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder))
-        else:
-            built.append(AirqSystem(engine.answerer, mode={"airq": "hybrid"}.get(n, n.removeprefix("airq-"))))
+    built = _systems(names, engine)
     with Progress(console=err) as bar:
         tasks = {s.name: bar.add_task(s.name, total=len(qs)) for s in built}
         results = run(qs, built, on_step=lambda name, i: bar.update(tasks[name], completed=i))

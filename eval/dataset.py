@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.text import loose_form
+from eval.jsonl import read_objects
 
 DEV = Path(__file__).parent / "datasets" / "dev.jsonl"
 ROLES = ("cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector")
@@ -62,17 +63,9 @@ class DatasetError(ValueError):
 def load(path: Path = DEV) -> list[Question]:
     out: list[Question] = []
     seen: set[str] = set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for n, row in read_objects(path, DatasetError):
         try:
-            q = Question.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+            q = Question.model_validate(row)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(x) for x in err["loc"]) or "line"
@@ -100,3 +93,13 @@ def check(questions: list[Question], pages: Mapping[tuple[str, int], str]) -> li
             if not any(f in loose.get(gp, "") for gp in q.gold_pages):
                 problems.append(f"{q.id}: fact {fact!r} is on none of its gold pages")
     return problems
+
+
+def dump(questions: Sequence[Question], path: Path) -> None:
+    """Write a question set in the format ``load`` reads; the old file is replaced only once
+    the new one is completely written, so an interrupted write loses nothing."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(
+        "".join(json.dumps(q.model_dump(), ensure_ascii=False) + "\n" for q in questions), encoding="utf-8"
+    )
+    tmp.replace(path)

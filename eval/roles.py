@@ -7,12 +7,12 @@ someone else) or none (left unscoped): the report keeps the two apart.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.roles import ROLE_IDS, RoleGuess
+from eval.jsonl import read_objects
 
 
 class RoleSetError(ValueError):
@@ -61,23 +61,9 @@ def load_cases(path: Path) -> list[RoleCase]:
     """JSONL, one question per line with ``question`` and ``role`` (a role id, or null for a
     question without one); ``id`` is optional. The dev set's format also reads (``kind``
     present), its non-role questions counting as role-less."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RoleSetError(f"{path}: cannot read ({exc.strerror}); give a JSONL file") from exc
     cases: list[RoleCase] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RoleSetError(f"{path}:{n}: not JSON ({exc.msg}); one object per line") from exc
-        if (
-            not isinstance(row, dict)
-            or not isinstance(row.get("question"), str)
-            or not row["question"].strip()
-        ):
+    for n, row in read_objects(path, RoleSetError):
+        if not isinstance(row.get("question"), str) or not row["question"].strip():
             raise RoleSetError(f"{path}:{n}: field 'question' must be a non-empty string")
         if "role" not in row and "kind" not in row:
             raise RoleSetError(f"{path}:{n}: field 'role' is missing; give a role id, or null for none")

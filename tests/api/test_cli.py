@@ -157,3 +157,39 @@ def test_eval_roles_on_the_dev_set_and_a_bad_file(tmp_path: Path) -> None:
     bad.write_text('{"question": "Who am I?", "role": "astronaut"}\n')
     r = airq("eval", "roles", "--dataset", str(bad))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "field 'role'" in r.stderr
+
+
+@pytest.mark.integration
+def test_eval_add_judgements_checks_quotes_before_writing(real_index: Path, tmp_path: Path) -> None:
+    """Pooled judgements join the gold only when every quote is on its page; else nothing moves."""
+    from eval.dataset import DEV
+    from index.build import current_dir
+
+    first = json.loads(DEV.read_text(encoding="utf-8").splitlines()[0])
+    dataset = tmp_path / "set.jsonl"
+    dataset.write_text(json.dumps(first) + "\n", encoding="utf-8")
+    before = dataset.read_bytes()
+    page = 7 if 7 not in first["gold"][0]["pages"] else 8
+    doc = first["gold"][0]["doc"]
+    pages = [json.loads(x) for x in (current_dir(real_index) / "pages.jsonl").open(encoding="utf-8")]
+    text = next(p["text"] for p in pages if p["doc"] == doc and p["page"] == page)
+    quote = " ".join(text.split()[10:22])
+    judged = tmp_path / "judged.jsonl"
+    row = {"id": first["id"], "doc": doc, "page": page, "verdict": "answers", "quote": "words nowhere in it"}
+    judged.write_text(json.dumps(row) + "\n")
+    r = airq("eval", "add-judgements", str(judged), "--dataset", str(dataset), data=real_index)
+    assert r.returncode == 1 and "the quote is not on the page" in r.stderr and "nothing written" in r.stderr
+    assert dataset.read_bytes() == before
+    judged.write_text(json.dumps(row | {"quote": quote}) + "\n")
+    r = airq("eval", "add-judgements", str(judged), "--dataset", str(dataset), data=real_index)
+    assert r.returncode == 0, r.stderr
+    assert "1 page(s) joined the gold" in r.stdout
+    gold = json.loads(dataset.read_text())["gold"]
+    assert page in next(g["pages"] for g in gold if g["doc"] == doc)
+    pooled = tmp_path / "pool.jsonl"
+    args = ("--systems", "airq-bm25", "--dataset", str(dataset), "--out", str(pooled))
+    r = airq("eval", "pool", *args, data=real_index)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in pooled.read_text(encoding="utf-8").splitlines()]
+    assert rows and all(x["id"] == first["id"] and x["text"] and x["systems"] == ["airq-bm25"] for x in rows)
+    assert not any(x["page"] in g["pages"] and x["doc"] == g["doc"] for x in rows for g in gold)

@@ -50,7 +50,7 @@ def test_loads_role_sets_and_the_dev_format(tmp_path: Path) -> None:
     [
         ('{"question": "Who?", "role": "astronaut"}\n', r":1: field 'role': 'astronaut' is not one of"),
         ('{"role": "ai-developer"}\n', r":1: field 'question' must be a non-empty string"),
-        ("not json\n", r":1: not JSON"),
+        ("not json\n", r":1: not valid JSON"),
         ("\n", r"no questions"),
         ('{"question": "Who?", "roel": "ai-developer"}\n', r":1: field 'role' is missing"),
     ],
