@@ -53,8 +53,11 @@ def cues(text: str, compiled: Sequence[Cue]) -> list[CueMatch]:
     found: list[CueMatch] = []
     for nth, (start, end) in enumerate(self_descriptions(text)):
         toks = _tokens(text, start, end)
-        # "As the union steward, …" says outright who is asking, wherever it comes.
-        discount = 1.0 if _AS_A.search(text[start:end].strip()) else LATER_SENTENCE**nth
+        # "As the union steward, …", "I'm a nurse at …" and a closing "(research
+        # scientist, foundation model lab)" say outright who is asking, wherever they come.
+        said = text[start:end].strip()
+        outright = _AS_A.search(said) or _IDENTITY.search(said) or _signs_off(text, start, end)
+        discount = 1.0 if outright else LATER_SENTENCE**nth
         matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, kind)
         for role, kind, seq, small in compiled:
             for pos, last in _find(toks, seq):
@@ -80,6 +83,8 @@ def cues(text: str, compiled: Sequence[Cue]) -> list[CueMatch]:
                     continue  # "we rent GPUs to labs that train models": the labs train
                 if kind == "activities" and _THEIRS.search(before[-25:]):
                     continue  # "customers upload their fine-tuned checkpoints"
+                if kind == "activities" and _LETS.search(before[-40:]):
+                    continue  # "we let people deploy models": the people deploy
                 name = text[toks[pos].start : toks[last].end]
                 if kind != "activities" and any(
                     _not_the_asker(kind, name, b, text[toks[last].end : end], seq) for b in heads
@@ -117,11 +122,25 @@ _FIRST_PERSON = re.compile(
 )
 _IMPERATIVE = re.compile(
     r"^\W*(?:explain|list|compare|describe|summari[sz]e|tell|give|show|find|name|outline|define|"
-    r"identify|quote|cite|what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
+    r"identify|quote|cite|focus|assume|consider|note|please|thanks|thank|include|keep|use|"
+    r"what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
     re.IGNORECASE,
 )
-# "As CTO of …", "Asking as the head of …", "Staffer here."
-_AS_A = re.compile(r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|\bhere\W*$", re.IGNORECASE)
+# "As CTO of …", "Asking as the head of …", "Asking for the safety team at …", "Staffer here."
+_AS_A = re.compile(
+    r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|^\W*asking\s+(?:for|on behalf of)\b|\bhere\W*$",
+    re.IGNORECASE,
+)
+# "I'm a …", "I am in data analytics at …", "we're the model vendor", "I work for …": who the
+# asker is, said outright ("we're building …" is what they do, not who they are).
+_IDENTITY = re.compile(
+    r"\b(?:i['’]m|i\s+am|we['’]re|we\s+are)\s+(?:a|an|the|in|with|at|on|part\s+of|one\s+of)\b"
+    r"|\bi\s+work\s+(?:at|for|in|on|with)\b",
+    re.IGNORECASE,
+)
+# A doing word whose object does the next thing: "we let people deploy models", "we help
+# utilities adopt AI".
+_LETS = re.compile(r"\b(?:let|lets|allow|allows|help|helps|enable|enables)\s+(?:\w+\s+){0,2}\w+\s*$", re.I)
 _CLAUSE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did)\b",
     re.IGNORECASE,
@@ -168,6 +187,9 @@ _OTHER_PARTY = frozenset(
         "regulate",
         "regulates",
         "regulating",
+        "require",
+        "requires",
+        "requiring",
         "oversee",
         "oversees",
         "supervise",
@@ -178,6 +200,12 @@ _OTHER_PARTY = frozenset(
         "serves",
         "their",
         "ask",
+        "let",
+        "lets",
+        "allow",
+        "allows",
+        "enable",
+        "enables",
     ]
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -316,7 +344,9 @@ def _other_party(before: str) -> bool:
     if words[-1:] in (["our"], ["my"]):
         return False  # "upload models to our platform": ours whatever came before
     return any(
-        w in _OTHER_PARTY and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
+        w in _OTHER_PARTY
+        and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
+        and not (w == "ask" and k and words[k - 1] in ("i", "we"))  # "I ask because we're …"
         for k, w in enumerate(words)
         if k >= len(words) - 4
     )
@@ -376,7 +406,22 @@ def self_descriptions(text: str) -> list[tuple[int, int]]:
             and not _IMPERATIVE.match(x)
             and not _CLAUSE.search(" ".join(x.split()[:4]))
         )
+        or _signs_off(text, *span)
     ]
+
+
+def _signs_off(text: str, start: int, end: int) -> bool:
+    """A short description that closes the question after it has been asked: "… don't
+    release? (research scientist, foundation model lab)", "PhD student working on fairness."."""
+    x = text[start:end].strip().strip("().")
+    return (
+        not text[end:].strip()
+        and "?" in text[:start]
+        and "?" not in x
+        and 0 < len(_WORD.findall(x)) <= LEAD_IN_WORDS
+        and not _IMPERATIVE.match(x)
+        and not _CLAUSE.search(" ".join(x.split()[:4]))
+    )
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

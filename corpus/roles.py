@@ -45,6 +45,10 @@ class _Role(BaseModel):
     organisations: list[str] = []
     titles: list[str] = []
     activities: list[str] = []
+    # Doing words and the things they make: every pair is an activity too ("make" + "sdk":
+    # "we make a chatbot SDK"), so the list need not spell out each combination.
+    activity_verbs: list[str] = []
+    activity_objects: list[str] = []
 
 
 class _Area(BaseModel):
@@ -88,6 +92,14 @@ class Role:
     name: str
     description: str
     cues: dict[str, tuple[str, ...]]  # list name (synonyms, organisations, …) → phrases
+
+
+def _role(e: _Role, path: Path) -> Role:
+    if bool(e.activity_verbs) != bool(e.activity_objects):
+        raise RolesError(f"{path}: [[role]] {e.id!r}: give 'activity_verbs' and 'activity_objects' together")
+    cues = {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}
+    cues["activities"] += tuple(f"{v} {o}" for v in e.activity_verbs for o in e.activity_objects)
+    return Role(e.id, e.name, e.description, cues)
 
 
 @dataclass(frozen=True)
@@ -187,10 +199,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: Path = ROLES_PATH) -> Taxonomy:
         text, raw = read_toml(path, "the role taxonomy", RolesError)
-        roles = [
-            Role(e.id, e.name, e.description, {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS})
-            for e in entries(raw, "role", _Role, path, RolesError)
-        ]
+        roles = [_role(e, path) for e in entries(raw, "role", _Role, path, RolesError)]
         areas = [Area(e.id, e.name, tuple(e.cues)) for e in entries(raw, "area", _Area, path, RolesError)]
         actors = [
             Actor(e.doc, e.term, tuple(e.roles)) for e in entries(raw, "actor", _Actor, path, RolesError)

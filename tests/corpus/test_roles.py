@@ -136,6 +136,32 @@ def test_the_file_names_the_five_roles_and_maps_every_document(tax: Taxonomy) ->
         ("I'm a museum guide. What do the frameworks say about public engagement?", "civil-society"),
         ("Judge my plan: we run a water utility and want AI leak detection.", "ci-owner-operator"),
         ("I'm worried about our hospital's triage model. What should we check?", "ci-owner-operator"),
+        # A doing word with a thing it makes or runs ("make" + "sdk", "lease" + "rack"); the
+        # banks are the customers.
+        ("We build software for banks. Which practices apply?", "ai-developer"),
+        ("We make a speech-to-text SDK for call centres. What goes in a model card?", "ai-developer"),
+        (
+            "We lease racks and bare metal to research groups. Which duties are ours?",
+            "cloud-compute-provider",
+        ),
+        # Who the asker is, said at the end: outright, or as a closing description.
+        (
+            "The framework tells operators to keep humans in the loop. Is that for every model? "
+            "(I'm on the controls team at a gas pipeline company)",
+            "ci-owner-operator",
+        ),
+        ("Which MEASURE items cover drift? (ML engineer, foundation model startup)", "ai-developer"),
+        ("How is harmful bias defined? PhD student working on fairness audits.", "civil-society"),
+        (
+            "What counts as an AI incident? Asking for the policy team at a state insurance department.",
+            "public-sector",
+        ),
+        # "I ask" is the asker asking; those required to do something are someone else.
+        ("Which GenAI risks are ours? I ask since we're a GPU cloud.", "cloud-compute-provider"),
+        (
+            "I'm a legislative aide on a bill that would require hospitals to disclose AI use. What applies?",
+            "public-sector",
+        ),
     ],
 )
 def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: str, role: str) -> None:
@@ -162,7 +188,11 @@ def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: s
         "What should we do? Focus on hospitals.",
         # Parties around the asker, and products made for them.
         "We work with hospitals. What applies to us?",
-        "We build software for banks. Which practices apply?",
+        "We sell to banks. Which practices apply?",
+        # Whom the asker lets do something does it: the banks deploy, not the asker.
+        "A platform question: we let banks deploy models in one click. What applies?",
+        # A closing sentence about others is not a description of the asker.
+        "Do operators need a fallback? Hospitals are deploying triage models.",
     ],
 )
 def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:
