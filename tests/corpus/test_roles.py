@@ -215,6 +215,13 @@ def test_a_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     bad.write_text("[[role]\n")
     with pytest.raises(RolesError, match="cannot read"):
         Taxonomy.load(bad)
+    bad.write_text(
+        '[[role]]\nid = "ai-developer"\nname = "x"\ndescription = "y"\nactivity_verbs = ["make"]\n'
+    )
+    with pytest.raises(
+        RolesError, match="'ai-developer': give 'activity_verbs' and 'activity_objects' together"
+    ):
+        Taxonomy.load(bad)
 
 
 def test_without_identity_keeps_what_is_asked() -> None:
