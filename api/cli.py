@@ -604,7 +604,7 @@ def _system_names(systems: list[str] | None) -> list[str]:
     return names
 
 
-def _systems(names: list[str], engine: Any) -> list[Any]:
+def _systems(names: list[str], engine: Any, k: int = 5) -> list[Any]:
     from eval.systems import AirqSystem, StarterSystem, System
     from index.build import sources_from_corpus
 
@@ -615,9 +615,10 @@ def _systems(names: list[str], engine: Any) -> list[Any]:
             srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
             if not srcs:
                 fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
-            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder))
+            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder, k=k))
         else:
-            built.append(AirqSystem(engine.answerer, mode={"airq": "hybrid"}.get(n, n.removeprefix("airq-"))))
+            mode = {"airq": "hybrid"}.get(n, n.removeprefix("airq-"))
+            built.append(AirqSystem(engine.answerer, mode=mode, k=k))
     return built
 
 
@@ -636,12 +637,13 @@ def eval_pool(
 
     from rich.progress import Progress
 
+    from eval.jsonl import write_objects
     from eval.pooling import pool
 
     names = _system_names(systems)
     _, qs = _dataset(dataset)
     engine = _engine()
-    built = _systems(names, engine)
+    built = _systems(names, engine, k)
     pages = engine.retriever.catalog.pages
     with Progress(console=err) as bar:
         task = bar.add_task("questions", total=len(qs))
@@ -651,7 +653,7 @@ def eval_pool(
         for it in items
     ]
     try:
-        out_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        write_objects(out_file, rows)
     except OSError as exc:
         fail(f"--out {out_file}: cannot write ({exc.strerror}); choose a writable path", 2)
     out.print(
@@ -685,16 +687,17 @@ def eval_add_judgements(
         err.print(f"{judgements}: {p}", highlight=False)
     if found:
         fail(f"{judgements}: {len(found)} problem(s); nothing written", 1)
-    extended, added = add_to_gold(qs, js)
+    done = add_to_gold(qs, js)
     target = out_file or path
     try:
-        dump(extended, target)
+        dump(done.questions, target)
     except OSError as exc:
         fail(f"--out {target}: cannot write ({exc.strerror}); choose a writable path", 2)
     counts = {v: sum(j.verdict == v for j in js) for v in ("answers", "related", "no")}
+    kept = f"; {done.kept_out} on citation questions left out (they keep the place they point at)"
     out.print(
         f"{len(js)} judgements ({', '.join(f'{n} {v}' for v, n in counts.items())}); "
-        f"{added} page(s) joined the gold → {target}",
+        f"{done.pages} page(s) joined the gold{kept if done.kept_out else ''} → {target}",
         highlight=False,
     )
 

@@ -30,21 +30,23 @@ class CueMatch:
     weight: float
 
 
-# (role, kind, stem sequence, small words of its own phrase)
-Cue = tuple[str, str, tuple[str, ...], frozenset[str]]
+# (role, kind, stem sequence, small words of its own phrase, words allowed between its words)
+Cue = tuple[str, str, tuple[str, ...], frozenset[str], int]
 
 
-def compile_cues(phrases: Iterable[tuple[str, str, Iterable[str]]]) -> list[Cue]:
-    """(role, kind, phrases) → the stem sequences ``cues`` looks for, each with the small words
-    its phrase has of its own ("department of the treasury")."""
-    seqs: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
-    for role, kind, ps in phrases:
+def compile_cues(groups: Iterable[tuple[str, str, Iterable[str], int]]) -> list[Cue]:
+    """(role, kind, phrases, gap) → the stem sequences ``cues`` looks for, each with the small
+    words its phrase has of its own ("department of the treasury") and how many other words
+    may come between its words."""
+    seqs: dict[tuple[str, str, tuple[str, ...]], tuple[set[str], int]] = {}
+    for role, kind, ps, gap in groups:
         for p in ps:
             seq = stems(p)
             if seq and seq not in _TOO_COMMON:
                 small = {w.lower() for w in _WORD.findall(p) if w.lower() in _SKIP}
-                seqs.setdefault((role, kind, seq), set()).update(small)
-    return [(role, kind, seq, frozenset(small)) for (role, kind, seq), small in seqs.items()]
+                had, had_gap = seqs.get((role, kind, seq), (set(), 0))
+                seqs[(role, kind, seq)] = (had | small, max(had_gap, gap))
+    return [(role, kind, seq, frozenset(small), gap) for (role, kind, seq), (small, gap) in seqs.items()]
 
 
 def cues(text: str, compiled: Sequence[Cue]) -> list[CueMatch]:
@@ -53,14 +55,23 @@ def cues(text: str, compiled: Sequence[Cue]) -> list[CueMatch]:
     found: list[CueMatch] = []
     for nth, (start, end) in enumerate(self_descriptions(text)):
         toks = _tokens(text, start, end)
-        # "As the union steward, …", "I'm a nurse at …" and a closing "(research
-        # scientist, foundation model lab)" say outright who is asking, wherever they come.
+        # "As the union steward, …" says outright who is asking, wherever it comes; so do
+        # "I'm a nurse at …" and a closing "(research scientist, foundation model lab)" when
+        # nothing before them has said it ("I'm a journalist. I'm in the middle of a story
+        # about a GPU cloud" is a journalist).
         said = text[start:end].strip()
-        outright = _AS_A.search(said) or _IDENTITY.search(said) or _signs_off(text, start, end)
+        outright = _AS_A.search(said) or (
+            not found and (_IDENTITY.search(said) or _signs_off(text, start, end))
+        )
         discount = 1.0 if outright else LATER_SENTENCE**nth
         matches: list[tuple[int, int, str, float, str]] = []  # (first, last, role, weight, kind)
-        for role, kind, seq, small in compiled:
-            for pos, last in _find(toks, seq):
+        present = {t.stem for t in toks}
+        for role, kind, seq, small, gap in compiled:
+            if seq[0] not in present:
+                continue
+            for pos, last in _find(toks, seq, gap):
+                if gap < MAX_GAP and last > pos and toks[pos + 1].stem in _IDIOM_OBJECTS:
+                    continue  # "make sure the app …", "build trust in the AI system"
                 # A name ("water utility") takes at most two words inside it, small ones
                 # included, and no preposition or article of its own: "water and
                 # wastewater utility", not "AI RMF tell the companies" or "pipeline for
@@ -122,13 +133,13 @@ _FIRST_PERSON = re.compile(
 )
 _IMPERATIVE = re.compile(
     r"^\W*(?:explain|list|compare|describe|summari[sz]e|tell|give|show|find|name|outline|define|"
-    r"identify|quote|cite|focus|assume|consider|note|please|thanks|thank|include|keep|use|"
-    r"what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
+    r"identify|quote|cite|what|which|who|how|why|when|where|does|do|is|are|can|should)\b",
     re.IGNORECASE,
 )
 # "As CTO of …", "Asking as the head of …", "Asking for the safety team at …", "Staffer here."
 _AS_A = re.compile(
-    r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|^\W*asking\s+(?:for|on behalf of)\b|\bhere\W*$",
+    r"^\W*(?:(?:asking|writing|speaking)\s+)?as\b|^\W*asking\s+(?:for|on behalf of)\b(?!\s+a\s+friend)"
+    r"|\bhere\W*$",
     re.IGNORECASE,
 )
 # "I'm a …", "I am in data analytics at …", "we're the model vendor", "I work for …": who the
@@ -140,7 +151,45 @@ _IDENTITY = re.compile(
 )
 # A doing word whose object does the next thing: "we let people deploy models", "we help
 # utilities adopt AI".
-_LETS = re.compile(r"\b(?:let|lets|allow|allows|help|helps|enable|enables)\s+(?:\w+\s+){0,2}\w+\s*$", re.I)
+_LETS = re.compile(
+    r"\b(?:let|lets|allow|allows|help|helps|enable|enables)\s+(?!(?:us|me)\b)(?:\w+\s+){0,2}\w+\s*$", re.I
+)
+# Words that open a closing remark about the topic, not about the asker: "Especially
+# frontier labs.", "Water utilities, mainly.", "Hospital-focused answer please."
+_REMARK_WORDS = frozenset(
+    [
+        "especially",
+        "mainly",
+        "mostly",
+        "specifically",
+        "particularly",
+        "primarily",
+        "e",
+        "g",
+        "eg",
+        "ie",
+        "example",
+        "instance",
+        "please",
+        "thanks",
+        "thank",
+        "focus",
+        "assume",
+        "consider",
+        "note",
+        "keep",
+        "include",
+        "also",
+        "too",
+        "only",
+        "just",
+        "mainly",
+        "answer",
+        "asking",
+        "need",
+        "want",
+    ]
+)
 _CLAUSE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did)\b",
     re.IGNORECASE,
@@ -215,6 +264,7 @@ _THEIRS = re.compile(r"\btheir\b(?:\s+\w+)?\s*$", re.IGNORECASE)
 # Places, not employers, after "in our": "landlords in our city".
 _PLACES = frozenset(["city", "county", "town", "state", "region", "area", "country", "community"])
 _MEMBER_OF = frozenset(["i'm", "i’m", "am", "we're", "we’re", "are", "i've", "been"])
+_BECAUSE = (["because"], ["since"], ["as"])
 # Words right after a name that make it someone else: "our hospital clients", "bank customers".
 _PARTY_AFTER = frozenset(
     ["client", "clients", "customer", "customers", "tenant", "tenants", "partner", "partners"]
@@ -250,12 +300,17 @@ _PRODUCTS = frozenset(
         "api",
         "controller",
         "assistant",
+        "node",
+        "cluster",
     ]
 )
+_NUMBERS = frozenset(["one", "two", "three", "four", "five", "dozen", "dozens", "hundreds", "thousands"])
 # "our cloud provider", "my AI vendor": the asker buys from them.
 _SUPPLIER_HEADS = frozenset(["vendor", "supplier", "provider", "contractor", "partner", "host"])
 _TOO_COMMON = {("model",), ("ai",), ("data",), ("system",), ("our",), ("my",)}  # cues that say nothing alone
 MAX_GAP = 2  # words allowed between a cue's words: "train large models" is "train models"
+_HYPHENS = re.compile(r"-(?:[a-z]+-)*", re.IGNORECASE)  # "speech-to-text" is one word
+PAIR_GAP = 1  # between a doing word and its object: "build AI agents", not "make sure our app"
 
 
 @dataclass(frozen=True)
@@ -264,6 +319,7 @@ class _Tok:
     raw: str
     start: int
     end: int
+    word: int = 0  # which word it is: "speech-to-text" is one word of three tokens
 
 
 def _stem(word: str) -> str:
@@ -289,28 +345,43 @@ def _stem(word: str) -> str:
     return w.removesuffix("e") if len(w) > 3 else w
 
 
+# After a doing word, these make an idiom, not a thing made: "make sure", "build trust".
+_IDIOM_OBJECTS = frozenset(
+    _stem(w) for w in ["sure", "certain", "trust", "confidence", "sense", "use", "decision", "capacity"]
+)
+
+
 def stems(phrase: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in _WORD.findall(phrase) if w.lower() not in _SKIP)
 
 
 def _tokens(text: str, start: int, end: int) -> list[_Tok]:
-    return [
-        _Tok(_stem(m.group(0)), m.group(0).lower(), m.start() + start, m.end() + start)
-        for m in _WORD.finditer(text[start:end])
-        if m.group(0).lower() not in _SKIP
-    ]
+    out: list[_Tok] = []
+    for m in _WORD.finditer(text[start:end]):
+        if m.group(0).lower() in _SKIP:
+            continue
+        a, b = m.start() + start, m.end() + start
+        joined = _HYPHENS.fullmatch(text[out[-1].end : a]) if out else None
+        word = out[-1].word + (not joined) if out else 0
+        out.append(_Tok(_stem(m.group(0)), m.group(0).lower(), a, b, word))
+    return out
 
 
-def _find(toks: Sequence[_Tok], seq: tuple[str, ...]) -> Iterable[tuple[int, int]]:
-    """(first, last) token positions where ``seq`` occurs in order, at most MAX_GAP apart."""
+def _find(toks: Sequence[_Tok], seq: tuple[str, ...], gap: int = 2) -> Iterable[tuple[int, int]]:
+    """(first, last) token positions where ``seq`` occurs in order, at most ``gap`` words apart."""
     for i, t in enumerate(toks):
         if t.stem != seq[0]:
             continue
         at, ok = i, True
         for s in seq[1:]:
-            nxt = next(
-                (j for j in range(at + 1, min(at + 2 + MAX_GAP, len(toks))) if toks[j].stem == s), None
-            )
+            reach = toks[at].word + 1 + gap  # "make a speech-to-text SDK": one word between
+            nxt = None
+            for j in range(at + 1, len(toks)):
+                if toks[j].word > reach:
+                    break
+                if toks[j].stem == s:
+                    nxt = j
+                    break
             if nxt is None:
                 ok = False
                 break
@@ -346,7 +417,16 @@ def _other_party(before: str) -> bool:
     return any(
         w in _OTHER_PARTY
         and not (w == "with" and k and words[k - 1] in _MEMBER_OF)
-        and not (w == "ask" and k and words[k - 1] in ("i", "we"))  # "I ask because we're …"
+        # "require us as a hospital", "let me, a hospital CISO, ask": the asker is the object
+        and words[k + 1 : k + 2] not in (["us"], ["me"])
+        # "I ask because we're …" is the asker asking; "we ask hospitals to …" and "I ask
+        # because hospitals …" are not
+        and not (
+            w == "ask"
+            and words[k - 1 : k] in (["i"], ["we"])
+            and words[k + 1 : k + 2] in _BECAUSE
+            and bool(_FIRST_PERSON.fullmatch(words[k + 2] if k + 2 < len(words) else ""))
+        )
         for k, w in enumerate(words)
         if k >= len(words) - 4
     )
@@ -366,6 +446,8 @@ def _not_the_asker(kind: str, name: str, before: str, after: str, seq: tuple[str
     words = [w.lower() for w in _WORD.findall(before[-60:]) if w.lower() not in ("a", "an", "the")]
     if words[-2:] in (["in", "our"], ["in", "my"]) and name.lower() in _PLACES:
         return True  # "landlords in our city": a place
+    while len(words) > 1 and (words[-1] in _QUANTIFIERS or words[-1] in _NUMBERS or words[-1].isdigit()):
+        words.pop()  # "nodes for two mobile carriers" is "nodes for … carriers"
     if words[-1:] == ["for"] and (
         kind == "titles" or (len(words) > 1 and words[-2].removesuffix("s") in _PRODUCTS)
     ):
@@ -411,17 +493,31 @@ def self_descriptions(text: str) -> list[tuple[int, int]]:
 
 
 def _signs_off(text: str, start: int, end: int) -> bool:
-    """A short description that closes the question after it has been asked: "… don't
-    release? (research scientist, foundation model lab)", "PhD student working on fairness."."""
-    x = text[start:end].strip().strip("().")
-    return (
-        not text[end:].strip()
-        and "?" in text[:start]
-        and "?" not in x
-        and 0 < len(_WORD.findall(x)) <= LEAD_IN_WORDS
-        and not _IMPERATIVE.match(x)
-        and not _CLAUSE.search(" ".join(x.split()[:4]))
-    )
+    """A short description of the asker that closes the question after it has been asked:
+    "… don't release? (research scientist, foundation model lab)", "PhD student working on
+    algorithmic fairness." — not a remark about the topic ("Especially frontier labs.",
+    "Versus hospitals.", "Water utilities, mainly.", "The deployer or the developer.")."""
+    x = text[start:end].strip()
+    bare = x.strip("().")
+    words = [w.lower() for w in _WORD.findall(bare)]
+    if (
+        text[end:].strip()
+        or "?" not in text[:start]
+        or "?" in x
+        or not 0 < len(words) <= LEAD_IN_WORDS
+        or _IMPERATIVE.match(bare)
+        or _CLAUSE.search(" ".join(bare.split()[:4]))
+        or _TOPIC_WORDS & set(words)
+        or _REMARK_WORDS & set(words)
+    ):
+        return False
+    if x.startswith("(") and x.rstrip(".").endswith(")"):
+        return True  # "(patient advocacy org)": an aside about who asks
+    # Otherwise a person or a body, named first: "PhD student working on …", not a list
+    # ("Cloud, developers, operators, …") or a plural topic ("Local news.").
+    head = re.split(r",|\s(?:\w+ing|at|in|on|with|from|of)\s", bare + " ", maxsplit=1)[0].split()
+    last = head[-1].lower() if head else ""
+    return bare.count(",") <= 1 and not (last.endswith("s") and not last.endswith(("ss", "us", "is")))
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corpus.asker import CUE_WEIGHTS, CueMatch, compile_cues, self_descriptions, sentences
+from corpus.asker import CUE_WEIGHTS, MAX_GAP, PAIR_GAP, CueMatch, compile_cues, self_descriptions, sentences
 from corpus.asker import cues as read_cues
 from corpus.tomlfile import entries, read_toml
 
@@ -92,14 +92,14 @@ class Role:
     name: str
     description: str
     cues: dict[str, tuple[str, ...]]  # list name (synonyms, organisations, …) → phrases
+    pairs: tuple[str, ...] = ()  # activities from a doing word and its object, read tighter
 
 
 def _role(e: _Role, path: Path) -> Role:
     if bool(e.activity_verbs) != bool(e.activity_objects):
         raise RolesError(f"{path}: [[role]] {e.id!r}: give 'activity_verbs' and 'activity_objects' together")
-    cues = {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}
-    cues["activities"] += tuple(f"{v} {o}" for v in e.activity_verbs for o in e.activity_objects)
-    return Role(e.id, e.name, e.description, cues)
+    pairs = tuple(f"{v} {o}" for v in e.activity_verbs for o in e.activity_objects)
+    return Role(e.id, e.name, e.description, {k: tuple(getattr(e, k)) for k in CUE_WEIGHTS}, pairs)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,12 @@ class Taxonomy:
         self.roles = {r.id: r for r in roles}
         self.areas = {a.id: a for a in areas}
         self.actors = tuple(actors)
-        self._seqs = compile_cues((r.id, kind, phrases) for r in roles for kind, phrases in r.cues.items())
+        # A doing word and its object take at most one word between them ("build AI agents"),
+        # not two ("make sure our chatbot …").
+        self._seqs = compile_cues(
+            [(r.id, kind, phrases, MAX_GAP) for r in roles for kind, phrases in r.cues.items()]
+            + [(r.id, "activities", r.pairs, PAIR_GAP) for r in roles]
+        )
         self._actors: dict[str, list[tuple[re.Pattern[str], tuple[str, ...]]]] = {}
         for a in self.actors:
             pat = phrase_pattern([a.term])

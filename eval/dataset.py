@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -10,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.text import loose_form
-from eval.jsonl import read_objects
+from eval.jsonl import read_objects, write_objects
 
 DEV = Path(__file__).parent / "datasets" / "dev.jsonl"
 ROLES = ("cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector")
@@ -96,10 +95,6 @@ def check(questions: list[Question], pages: Mapping[tuple[str, int], str]) -> li
 
 
 def dump(questions: Sequence[Question], path: Path) -> None:
-    """Write a question set in the format ``load`` reads; the old file is replaced only once
-    the new one is completely written, so an interrupted write loses nothing."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        "".join(json.dumps(q.model_dump(), ensure_ascii=False) + "\n" for q in questions), encoding="utf-8"
-    )
-    tmp.replace(path)
+    """Write a question set in the format ``load`` reads (``write_objects``: nothing is lost
+    if the write fails)."""
+    write_objects(path, (q.model_dump() for q in questions))

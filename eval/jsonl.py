@@ -1,9 +1,11 @@
 """One reader for the evaluation's JSON Lines files (question sets, role sets, judgements),
-so a bad file gets the same one-line error, naming file and line, whichever command reads it."""
+so a bad file gets the same one-line error, naming file and line, whichever command reads
+it; and one writer, which never leaves a half-written file."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +30,15 @@ def read_objects(path: Path, error: type[ValueError]) -> list[tuple[int, dict[st
             raise error(f"{path}:{n}: not a JSON object; one object per line")
         rows.append((n, row))
     return rows
+
+
+def write_objects(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """One object per line, UTF-8. The file is replaced only once the new one is completely
+    written, so an interrupted or failed write leaves the old file as it was."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

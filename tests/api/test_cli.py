@@ -193,3 +193,5 @@ def test_eval_add_judgements_checks_quotes_before_writing(real_index: Path, tmp_
     rows = [json.loads(x) for x in pooled.read_text(encoding="utf-8").splitlines()]
     assert rows and all(x["id"] == first["id"] and x["text"] and x["systems"] == ["airq-bm25"] for x in rows)
     assert not any(x["page"] in g["pages"] and x["doc"] == g["doc"] for x in rows for g in gold)
+    r = airq("eval", "pool", *args, "--k", "15", data=real_index)  # deeper pools judge more pages
+    assert r.returncode == 0 and len(pooled.read_text(encoding="utf-8").splitlines()) > len(rows)

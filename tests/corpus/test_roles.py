@@ -136,14 +136,11 @@ def test_the_file_names_the_five_roles_and_maps_every_document(tax: Taxonomy) ->
         ("I'm a museum guide. What do the frameworks say about public engagement?", "civil-society"),
         ("Judge my plan: we run a water utility and want AI leak detection.", "ci-owner-operator"),
         ("I'm worried about our hospital's triage model. What should we check?", "ci-owner-operator"),
-        # A doing word with a thing it makes or runs ("make" + "sdk", "lease" + "rack"); the
-        # banks are the customers.
+        # A doing word with a thing it makes or runs ("make" + "sdk", "operate" + "edge node");
+        # the banks and carriers are the customers.
         ("We build software for banks. Which practices apply?", "ai-developer"),
         ("We make a speech-to-text SDK for call centres. What goes in a model card?", "ai-developer"),
-        (
-            "We lease racks and bare metal to research groups. Which duties are ours?",
-            "cloud-compute-provider",
-        ),
+        ("We operate edge nodes for two mobile carriers. Which duties are ours?", "cloud-compute-provider"),
         # Who the asker is, said at the end: outright, or as a closing description.
         (
             "The framework tells operators to keep humans in the loop. Is that for every model? "
@@ -162,6 +159,21 @@ def test_the_file_names_the_five_roles_and_maps_every_document(tax: Taxonomy) ->
             "I'm a legislative aide on a bill that would require hospitals to disclose AI use. What applies?",
             "public-sector",
         ),
+        # The asker as the object of such words is still the asker.
+        ("Does the framework require us as a hospital to report incidents?", "ci-owner-operator"),
+        ("Our cloud credits let us train large models. What applies?", "ai-developer"),
+        # A later "I'm in …" does not outweigh who the asker first said they are.
+        (
+            "I'm a journalist. I'm in the middle of a story about a GPU cloud. What should I ask?",
+            "civil-society",
+        ),
+        (
+            "We run a water utility. We are on a GPU cloud for our analytics. What applies?",
+            "ci-owner-operator",
+        ),
+        # Plural objects, and a name that only starts like an instruction.
+        ("We host VMs for customers. Which duties are ours?", "cloud-compute-provider"),
+        ("Focus group facilitator at a civil rights nonprofit. How do we gather input?", "civil-society"),
     ],
 )
 def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: str, role: str) -> None:
@@ -193,6 +205,21 @@ def test_detects_the_askers_role_from_their_own_words(tax: Taxonomy, question: s
         "A platform question: we let banks deploy models in one click. What applies?",
         # A closing sentence about others is not a description of the asker.
         "Do operators need a fallback? Hospitals are deploying triage models.",
+        # Closing remarks about the topic are not the asker either.
+        "What do AI developers owe users? Especially frontier labs.",
+        "How should incidents be reported? Water utilities, mainly.",
+        "Who is responsible for monitoring deployed models? The deployer or the developer.",
+        "What are the DHS roles? Cloud, developers, operators, civil society, public sector.",
+        "Who enforces this? Local news.",
+        "Asking for a friend who runs a GPU cloud: what applies?",
+        # Idioms and buying are not making or hosting.
+        "We want to make sure our chatbot is compliant. What applies?",
+        "We're trying to build trust in the AI system. How?",
+        "We rent a GPU from a cloud provider. What applies?",
+        "We host our website on a VM. Does this apply?",
+        # Those the asker asks are someone else.
+        "We ask hospitals to report AI incidents to us. What does the framework say?",
+        "What do the documents say about bias? I ask because hospitals in my state use these tools.",
     ],
 )
 def test_no_role_when_the_asker_does_not_describe_themselves(tax: Taxonomy, question: str) -> None:

@@ -79,10 +79,24 @@ def test_add_to_gold_adds_only_answers_and_keeps_the_rest() -> None:
         Judgement(id="c", doc="d", page=2, verdict="answers", quote="residual risk"),
     ]
     assert problems(qs, js, PAGES) == []
-    out, added = add_to_gold(qs, js)
-    assert added == 2
-    assert out[0].gold == [Gold(doc="d", pages=[1, 2]), Gold(doc="e", pages=[5])]
-    assert out[1:] == qs[1:]  # nothing judged to answer b; c points at one place
+    done = add_to_gold(qs, js)
+    assert (done.pages, done.kept_out) == (2, 1)
+    assert done.questions[0].gold == [Gold(doc="d", pages=[1, 2]), Gold(doc="e", pages=[5])]
+    assert done.questions[1:] == qs[1:]  # nothing judged to answer b; c points at one place
+
+
+def test_add_to_gold_keeps_every_page_of_a_doc_listed_twice() -> None:
+    qs = [q("a", [Gold(doc="d", pages=[1]), Gold(doc="d", pages=[3])])]
+    js = [Judgement(id="a", doc="d", page=2, verdict="answers", quote="residual risk")]
+    assert add_to_gold(qs, js).questions[0].gold == [Gold(doc="d", pages=[1, 3, 2])]
+
+
+def test_an_unanswerable_question_takes_no_gold() -> None:
+    qs = [q("u", [], kind="unanswerable")]
+    js = [Judgement(id="u", doc="d", page=2, verdict="answers", quote="residual risk", line=7)]
+    assert problems(qs, js, PAGES) == [
+        "7: u d p.2: the question is unanswerable, so no page answers it; judge it 'related'"
+    ]
 
 
 def test_judgements_file_errors_name_line_and_field(tmp_path: Path) -> None:
@@ -101,6 +115,15 @@ def test_judgements_file_errors_name_line_and_field(tmp_path: Path) -> None:
         load_judgements(p)
 
 
+def test_a_pool_line_with_a_verdict_added_reads_as_a_judgement(tmp_path: Path) -> None:
+    p = tmp_path / "pool.jsonl"
+    row = {"id": "a", "question": "Q?", "doc": "d", "page": 2, "systems": ["airq"], "label": "2", "text": "…"}
+    p.write_text("\n" + json.dumps(row | {"verdict": "answers", "quote": "residual risk"}) + "\n")
+    (j,) = load_judgements(p)
+    assert (j.id, j.doc, j.page, j.verdict, j.line) == ("a", "d", 2, "answers", 2)
+    assert "line" not in j.model_dump()
+
+
 def test_dump_writes_what_load_reads(tmp_path: Path) -> None:
     qs = [q("a", [Gold(doc="d", pages=[1, 2])]), q("u", [], kind="unanswerable")]
     p = tmp_path / "set.jsonl"
@@ -108,3 +131,7 @@ def test_dump_writes_what_load_reads(tmp_path: Path) -> None:
     assert load(p) == qs
     assert json.loads(p.read_text().splitlines()[0])["gold"] == [{"doc": "d", "pages": [1, 2]}]
     assert not (tmp_path / "set.jsonl.tmp").exists()
+    (tmp_path / "dir.jsonl").mkdir()
+    with pytest.raises(OSError):
+        dump(qs, tmp_path / "dir.jsonl")  # cannot replace a folder: nothing is left behind
+    assert not (tmp_path / "dir.jsonl.tmp").exists()
