@@ -183,7 +183,6 @@ _REMARK_WORDS = frozenset(
         "too",
         "only",
         "just",
-        "mainly",
         "answer",
         "asking",
         "need",
@@ -367,7 +366,7 @@ def _tokens(text: str, start: int, end: int) -> list[_Tok]:
     return out
 
 
-def _find(toks: Sequence[_Tok], seq: tuple[str, ...], gap: int = 2) -> Iterable[tuple[int, int]]:
+def _find(toks: Sequence[_Tok], seq: tuple[str, ...], gap: int = MAX_GAP) -> Iterable[tuple[int, int]]:
     """(first, last) token positions where ``seq`` occurs in order, at most ``gap`` words apart."""
     for i, t in enumerate(toks):
         if t.stem != seq[0]:

@@ -96,7 +96,7 @@ def problems(
     seen: dict[tuple[str, str, int], str] = {}
     out = []
     for j in judgements:
-        where = f"{j.line}: {j.id} {j.doc} p.{j.page}" if j.line else f"{j.id} {j.doc} p.{j.page}"
+        where = f"{f'line {j.line}: ' if j.line else ''}{j.id} {j.doc} p.{j.page}"
         if j.id not in by_id:
             out.append(f"{where}: no question with this id in the dataset")
         elif j.verdict == "answers" and not by_id[j.id].answerable:

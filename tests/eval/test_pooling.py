@@ -95,7 +95,7 @@ def test_an_unanswerable_question_takes_no_gold() -> None:
     qs = [q("u", [], kind="unanswerable")]
     js = [Judgement(id="u", doc="d", page=2, verdict="answers", quote="residual risk", line=7)]
     assert problems(qs, js, PAGES) == [
-        "7: u d p.2: the question is unanswerable, so no page answers it; judge it 'related'"
+        "line 7: u d p.2: the question is unanswerable, so no page answers it; judge it 'related'"
     ]
 
 
