@@ -516,7 +516,7 @@ def _signs_off(text: str, start: int, end: int) -> bool:
     # ("Cloud, developers, operators, …") or a plural topic ("Local news.").
     head = re.split(r",|\s(?:\w+ing|at|in|on|with|from|of)\s", bare + " ", maxsplit=1)[0].split()
     last = head[-1].lower() if head else ""
-    return bare.count(",") <= 1 and not (last.endswith("s") and not last.endswith(("ss", "us", "is")))
+    return bare.count(",") <= 1 and not _plural(last)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -549,4 +549,9 @@ def _describes_someone(lead: str) -> bool:
     if _IMPERATIVE.match(lead) or any(w.lower() in _TOPIC_WORDS for w in words):
         return False
     head = words[-1].lower()
-    return not (head.endswith("s") and not head.endswith(("ss", "us", "is")))  # a plural is a topic
+    return not _plural(head)  # a plural is a topic
+
+
+def _plural(word: str) -> bool:
+    """ "Banks", "labs" — not "business", "status", "analysis"."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))

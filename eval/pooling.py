@@ -107,7 +107,9 @@ def problems(
             if not j.quote.strip():
                 out.append(f"{where}: 'answers' needs a quote from the page")
             else:
-                text = loose.setdefault((j.doc, j.page), loose_form(pages[(j.doc, j.page)]))
+                if (j.doc, j.page) not in loose:  # each page read once, however often judged
+                    loose[(j.doc, j.page)] = loose_form(pages[(j.doc, j.page)])
+                text = loose[(j.doc, j.page)]
                 # An ellipsis joins pieces of the page: each piece must be on it.
                 pieces = [x for x in (loose_form(x) for x in re.split(r"\.\.\.|…", j.quote)) if x]
                 if not pieces or not all(x in text for x in pieces):
