@@ -144,6 +144,7 @@ def ingest(
     """Parse, clean, chunk, embed and index the PDFs; the previous index answers until done."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from index.adapt import AdaptConfig
     from index.build import IngestError, sources_from_corpus
     from index.build import ingest as run_ingest
     from index.embed import MiniLMEmbedder
@@ -180,6 +181,7 @@ def ingest(
                 workers=workers or s.ingest_workers,
                 force=force,
                 progress=progress,
+                adapt=AdaptConfig() if s.adapt_embedder else None,
             )
         except IngestError as exc:
             fail(str(exc))
@@ -195,7 +197,8 @@ def ingest(
         f"Index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged, "
         f"{len(report.removed)} removed; {report.chunks} passages, {report.embedded} new vectors "
         f"in {t.get('total', 0):.1f}s (parse {t.get('parse_clean_chunk', 0):.1f}s, "
-        f"embed {t.get('embed', 0):.1f}s, write {t.get('write', 0):.1f}s)."
+        + (f"adapt the embedder {t['adapt']:.1f}s, " if "adapt" in t else "")
+        + f"embed {t.get('embed', 0):.1f}s, write {t.get('write', 0):.1f}s)."
     )
     if report.failures:
         raise typer.Exit(1)
@@ -607,6 +610,7 @@ def _system_names(systems: list[str] | None) -> list[str]:
 def _systems(names: list[str], engine: Any, k: int = 5) -> list[Any]:
     from eval.systems import AirqSystem, StarterSystem, System
     from index.build import sources_from_corpus
+    from index.embed import MiniLMEmbedder
 
     built: list[System] = []
     for n in names:
@@ -615,7 +619,10 @@ def _systems(names: list[str], engine: Any, k: int = 5) -> list[Any]:
             srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
             if not srcs:
                 fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
-            built.append(StarterSystem([(s.doc, s.path) for s in srcs], engine.retriever.embedder, k=k))
+            # The starter recipe embeds with the packaged model: the corpus-adapted one is
+            # part of what airq adds.
+            base = MiniLMEmbedder(settings().embed_model, batch_size=settings().embed_batch_size)
+            built.append(StarterSystem([(s.doc, s.path) for s in srcs], base, k=k))
         else:
             mode = {"airq": "hybrid"}.get(n, n.removeprefix("airq-"))
             built.append(AirqSystem(engine.answerer, mode=mode, k=k))

@@ -80,6 +80,7 @@ def main() -> None:
     from eval.baselines import LlamaIndexStarter
     from eval.dataset import load
     from eval.metrics import first_hit, hit_at, mean
+    from index.adapt import AdaptConfig
     from index.build import ingest, sources_from_corpus
     from index.embed import MiniLMEmbedder
     from ingest.clean import clean_document
@@ -105,14 +106,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         t = time.perf_counter()
-        cold = ingest(sources, data, embedder, workers=2)
+        cold = ingest(sources, data, embedder, workers=2, adapt=AdaptConfig())
         figures["ingest_cold_s"] = round(time.perf_counter() - t, 2)
         for k, v in cold.timings_s.items():
             figures[f"ingest_cold_{k}_s"] = round(v, 2)
         figures["passages"] = cold.chunks
         figures["vectors"] = cold.embedded
         t = time.perf_counter()
-        warm = ingest(sources, data, embedder, workers=2)
+        warm = ingest(sources, data, embedder, workers=2, adapt=AdaptConfig())
         figures["reingest_unchanged_s"] = round(time.perf_counter() - t, 3)
         assert not warm.changed
 

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         None, description="Sentence-transformers model folder; unset = the packaged MiniLM."
     )
     embed_batch_size: int = Field(32, ge=1, le=512)
+    adapt_embedder: bool = Field(
+        True,
+        description="Fine-tune the embedder on the corpus's section headings at ingest "
+        "(about a minute on 2 cores; see index/adapt.py); false = the packaged model as is.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages an answer draws on.")
     ingest_workers: int = Field(2, ge=1, le=32)
     max_question_chars: int = Field(2000, ge=10)

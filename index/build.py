@@ -32,6 +32,7 @@ from core.text import collapse_ws
 from core.types import Chunk, Page, ParsedDocument
 from corpus.manifest import State, doc_path, load_manifest, sha256_file, survey
 from corpus.roles import load_taxonomy
+from index.adapt import AdaptConfig, AdaptError, adapt_embedder
 from index.bm25 import BM25Index
 from index.catalog import MANIFEST, Catalog, write_documents
 from index.embed import Embedder, EmbeddingCache
@@ -110,6 +111,9 @@ def _swap(data_dir: Path, build: Path) -> None:
     os.replace(tmp, current_dir(data_dir))
 
 
+ADAPTED = "model"  # the adapted embedder's folder inside a build
+
+
 def _collection_name(build_id: str) -> str:
     return f"airq-{build_id}"
 
@@ -164,12 +168,14 @@ def ingest(
     force: bool = False,
     progress: Progress | None = None,
     warnings: Sequence[str] = (),
+    adapt: AdaptConfig | None = None,
 ) -> IngestReport:
     """Bring the index in line with ``sources``; unchanged documents are not parsed again and
-    unchanged passages are not embedded again."""
+    unchanged passages are not embedded again. With ``adapt``, the embedder is first
+    fine-tuned on the corpus's headings (index/adapt.py) and the build keeps that model."""
     with _lock(data_dir):
         return _ingest(
-            sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings
+            sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings, adapt
         )
 
 
@@ -183,6 +189,7 @@ def _ingest(
     force: bool,
     progress: Progress | None,
     warnings: Sequence[str],
+    adapt: AdaptConfig | None,
 ) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport(build_id=None, changed=False, warnings=list(warnings))
@@ -193,6 +200,8 @@ def _ingest(
         "max_tokens": max_tokens,
         "embedder": embedder.name,
     }
+    if adapt is not None:
+        recipe["adapt"] = adapt.recipe()
 
     same_recipe = old is not None and old.manifest.get("recipe") == recipe and not force
     known_bad: dict[str, dict[str, str]] = old.manifest.get("failed", {}) if old and same_recipe else {}
@@ -260,6 +269,19 @@ def _ingest(
         texts = [context_text(titles[c.doc], c.section, c.text) for c in chunks]
         pages = {(p.doc, p.page): p for d in docs for p in d.pages}
         sents = sentence_items(chunks, pages)
+        model_path: str | None = None
+        if adapt is not None:
+            ta = time.perf_counter()
+            if progress:
+                progress("adapt", 0, 1)
+            try:
+                embedder = adapt_embedder(embedder, chunks, build / ADAPTED, adapt)
+            except AdaptError as exc:
+                raise IngestError(f"adapting the embedder: {exc}") from exc
+            model_path = ADAPTED
+            if progress:
+                progress("adapt", 1, 1)
+            report.timings_s["adapt"] = time.perf_counter() - ta
         t2 = time.perf_counter()
         cache = EmbeddingCache(data_dir / "cache" / "embeddings.sqlite")
         try:
@@ -285,6 +307,8 @@ def _ingest(
             "build_id": build_id,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "recipe": recipe,
+            # What questions must be embedded with: the build's own model when adapted.
+            "query_embedder": {"name": embedder.name, "path": model_path},
             "chroma": {"url": chroma_url, "collection": _collection_name(build_id)},
             "failed": {
                 f.source.doc: {

@@ -74,9 +74,13 @@ class MiniLMEmbedder:
 
 
 def _dir_fingerprint(path: Path) -> str:
-    """Changes when the weights change, so cached vectors of another model are never reused."""
+    """Changes when the weights change, so cached vectors of another model are never reused.
+    The packaged model is told apart by size; a fine-tuned copy (index/adapt.py) has the
+    same size, so it carries a digest of its weights."""
     st = (path / "model.safetensors").stat() if (path / "model.safetensors").exists() else None
-    return hashlib.sha1(f"{st.st_size if st else 0}".encode()).hexdigest()[:8]
+    digest = path / "airq-fingerprint"
+    extra = digest.read_text(encoding="utf-8") if digest.exists() else ""
+    return hashlib.sha1(f"{st.st_size if st else 0}{extra}".encode()).hexdigest()[:8]
 
 
 class HashEmbedder:

@@ -19,6 +19,7 @@ from core.text import loose_form
 from core.types import Chunk
 from corpus.manifest import load_manifest
 from corpus.thesaurus import load_thesaurus
+from index.adapt import build_embedder
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
 from index.build import SENTENCES, current_dir, has_index, sentence_id
@@ -91,8 +92,14 @@ class Retriever:
             raise NoIndexError(f"{data_dir}: no index yet; run `airq ingest` first")
         folder = current_dir(data_dir).resolve()
         self.catalog = Catalog.load(folder)
-        self.embedder = embedder
         m = self.catalog.manifest
+        self.embedder = build_embedder(folder, m, embedder)
+        built_with = (m.get("query_embedder") or {}).get("name") or m["recipe"]["embedder"]
+        if self.embedder.name != built_with:
+            raise NoIndexError(
+                f"the index was embedded with {built_with}, this process has {self.embedder.name}; "
+                "re-run `airq ingest` (or unset AIRQ_EMBED_MODEL)"
+            )
         url = m["chroma"].get("url")
         if url and chroma_url and url != chroma_url:
             raise NoIndexError(f"the index was built on Chroma at {url}, not {chroma_url}; re-ingest")

@@ -32,14 +32,16 @@ def shared_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
-    """The whole corpus ingested once with the real MiniLM embedder (data dir path)."""
+    """The whole corpus ingested once with the real MiniLM embedder, adapted to the corpus as
+    `airq ingest` does (data dir path)."""
+    from index.adapt import AdaptConfig
     from index.build import ingest, sources_from_corpus
     from index.embed import MiniLMEmbedder
 
     data = tmp_path_factory.mktemp("airq-data")
     sources, warnings = sources_from_corpus(shared_corpus)
     assert not warnings
-    report = ingest(sources, data, MiniLMEmbedder(), workers=2)
+    report = ingest(sources, data, MiniLMEmbedder(), workers=2, adapt=AdaptConfig())
     assert not report.failures and report.changed
     return data
 

@@ -44,6 +44,7 @@ def _now() -> str:
 
 def run_ingest(state: AppState, force: bool) -> None:
     from corpus.roles import load_taxonomy
+    from index.adapt import AdaptConfig
     from index.build import IngestError, ingest, sources_from_corpus
     from index.embed import MiniLMEmbedder
 
@@ -61,6 +62,7 @@ def run_ingest(state: AppState, force: bool) -> None:
             chroma_url=s.chroma_url,
             workers=s.ingest_workers,
             force=force,
+            adapt=AdaptConfig() if s.adapt_embedder else None,
         )
         lines = [*warnings, *(f.line() for f in report.failures), *report.warnings]
         summary = f"index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged"

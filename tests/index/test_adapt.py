@@ -1,0 +1,111 @@
+"""Adapting the embedder to the corpus: the pairs it learns from, the model it writes, and
+the index that must be queried with that model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.types import Chunk, Span
+from index.adapt import FINGERPRINT, AdaptConfig, AdaptError, adapt_embedder, heading_pairs
+from index.build import ADAPTED, IngestError, current_dir, ingest
+from index.catalog import Catalog
+from index.embed import HashEmbedder, MiniLMEmbedder
+from index.retrieve import NoIndexError, Query, Retriever
+from tests.index.test_build import _pdfs
+
+BODY = " ".join(["Organizations document the intended purpose and the expected context of use."] * 3)
+
+
+def _chunk(section: str, text: str, kind: str = "text") -> Chunk:
+    return Chunk(
+        id=f"d:{len(text)}:{section}",
+        doc="d",
+        text=text,
+        spans=(Span(1, 0, len(text)),),
+        section=section,
+        kind=kind,
+    )
+
+
+def test_heading_pairs_take_the_statement_and_leave_its_line_out() -> None:
+    heading = "GOVERN 1.2: The characteristics of trustworthy AI are integrated into policies …"
+    pairs = heading_pairs(
+        [
+            _chunk(
+                f"Govern > {heading} > Suggested Actions",
+                f"{heading.rstrip(' …')}\nSuggested Actions\n{BODY}",
+            ),
+            _chunk("Govern > Suggested Actions", BODY),  # only a kind of text: no topic
+            _chunk("1. Overview", BODY),  # too short to say what the passage is about
+            _chunk("Practice 1.3: Estimate capabilities of concern before development", "Too short."),
+            _chunk("Appendix B. References of the profile", BODY, kind="references"),
+        ]
+    )
+    assert list(pairs) == ["The characteristics of trustworthy AI are integrated into policies"]
+    (passage,) = pairs["The characteristics of trustworthy AI are integrated into policies"]
+    assert "GOVERN 1.2" not in passage and passage.startswith("Suggested Actions Organizations document")
+
+
+def test_only_a_sentence_transformers_model_with_enough_headings_adapts(tmp_path: Path) -> None:
+    with pytest.raises(AdaptError, match="sentence-transformers"):
+        adapt_embedder(HashEmbedder(), [], tmp_path / "m", AdaptConfig())
+    with pytest.raises(AdaptError, match="AIRQ_ADAPT_EMBEDDER=false"):
+        adapt_embedder(
+            MiniLMEmbedder(),
+            [_chunk("A statement about model inventories", BODY)],
+            tmp_path / "m",
+            AdaptConfig(),
+        )
+    with pytest.raises(ValueError, match="epochs"):
+        AdaptConfig(epochs=0)
+
+
+def test_a_corpus_too_small_to_adapt_fails_the_ingest_and_keeps_no_build(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match=r"adapting the embedder: .*descriptive section headings"):
+        ingest(_pdfs(tmp_path / "pdf"), tmp_path / "data", MiniLMEmbedder(), workers=1, adapt=AdaptConfig())
+    assert not list((tmp_path / "data" / "builds").iterdir())
+
+
+def _margin(emb: MiniLMEmbedder, pairs: list[tuple[str, str]]) -> float:
+    """How much closer each heading is to its own passage than to the others."""
+    h = emb.encode([a for a, _ in pairs])
+    p = emb.encode([b for _, b in pairs])
+    sims = h @ p.T
+    own = np.diag(sims).mean()
+    return float(own - (sims.sum() - np.trace(sims)) / (len(pairs) * (len(pairs) - 1)))
+
+
+def test_adapting_pulls_real_headings_towards_their_passages(real_index: Path, tmp_path: Path) -> None:
+    chunks = list(Catalog.load(current_dir(real_index).resolve()).chunks.values())
+    pairs = heading_pairs(chunks)
+    assert len(pairs) > 150  # the five NIST documents have ~200 descriptive headings
+    sample = [(h, ps[0]) for h, ps in list(pairs.items())[:48]]
+    small = [c for c in chunks if any(c.section.endswith(h) or h in c.section for h, _ in sample)]
+    config = AdaptConfig(epochs=2, batch_size=8)
+    base = MiniLMEmbedder()
+    tuned = adapt_embedder(base, small, tmp_path / "a", config)
+    assert tuned.name != base.name and (tmp_path / "a" / FINGERPRINT).exists()
+    assert _margin(tuned, sample) > _margin(base, sample) + 0.01
+    again = adapt_embedder(base, small, tmp_path / "b", config)
+    digest = [json.loads((tmp_path / d / FINGERPRINT).read_text())["sha256_16"] for d in ("a", "b")]
+    assert digest[0] == digest[1]  # same seed, same weights
+    assert again.name.rsplit(":", 1)[1] == tuned.name.rsplit(":", 1)[1]
+
+
+def test_the_index_answers_with_the_model_it_was_embedded_with(real_index: Path, tmp_path: Path) -> None:
+    folder = current_dir(real_index).resolve()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["query_embedder"]["path"] == ADAPTED and (folder / ADAPTED / FINGERPRINT).exists()
+    r = Retriever(real_index, MiniLMEmbedder())
+    assert r.embedder.name == manifest["query_embedder"]["name"] != MiniLMEmbedder().name
+    hits = r.run(Query("Estimate the model's capabilities of concern before it is developed", k=3))
+    assert hits and any("Practice 1.3" in h.chunk.section for h in hits)
+    # An index embedded with one model is never searched with vectors of another.
+    data = tmp_path / "data"
+    ingest(_pdfs(tmp_path / "pdf"), data, HashEmbedder(), workers=1)
+    with pytest.raises(NoIndexError, match="embedded with hash:64, this process has hash:32"):
+        Retriever(data, HashEmbedder(dim=32))
