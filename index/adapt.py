@@ -110,10 +110,7 @@ def adapt_embedder(
         raise AdaptError(f"adapting needs a sentence-transformers model, not {base.name}")
     pairs = heading_pairs(chunks, config.max_passage_chars)
     if len(pairs) < config.batch_size:
-        raise AdaptError(
-            f"only {len(pairs)} descriptive section headings (need {config.batch_size}); "
-            "set AIRQ_ADAPT_EMBEDDER=false"
-        )
+        raise AdaptError(f"only {len(pairs)} descriptive section headings (needs {config.batch_size})")
     import torch
     from sentence_transformers import SentenceTransformer
 

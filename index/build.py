@@ -276,9 +276,9 @@ def _ingest(
                 progress("adapt", 0, 1)
             try:
                 embedder = adapt_embedder(embedder, chunks, build / ADAPTED, adapt)
-            except AdaptError as exc:
-                raise IngestError(f"adapting the embedder: {exc}") from exc
-            model_path = ADAPTED
+                model_path = ADAPTED
+            except AdaptError as exc:  # a small corpus still gets an index
+                report.warnings.append(f"the embedder was not adapted: {exc}; the model is used as is")
             if progress:
                 progress("adapt", 1, 1)
             report.timings_s["adapt"] = time.perf_counter() - ta

@@ -4,6 +4,7 @@ the index that must be queried with that model."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 from core.types import Chunk, Span
 from index.adapt import FINGERPRINT, AdaptConfig, AdaptError, adapt_embedder, heading_pairs
-from index.build import ADAPTED, IngestError, current_dir, ingest
+from index.build import ADAPTED, current_dir, ingest
 from index.catalog import Catalog
 from index.embed import HashEmbedder, MiniLMEmbedder
 from index.retrieve import NoIndexError, Query, Retriever
@@ -53,7 +54,7 @@ def test_heading_pairs_take_the_statement_and_leave_its_line_out() -> None:
 def test_only_a_sentence_transformers_model_with_enough_headings_adapts(tmp_path: Path) -> None:
     with pytest.raises(AdaptError, match="sentence-transformers"):
         adapt_embedder(HashEmbedder(), [], tmp_path / "m", AdaptConfig())
-    with pytest.raises(AdaptError, match="AIRQ_ADAPT_EMBEDDER=false"):
+    with pytest.raises(AdaptError, match=r"only 1 descriptive section headings \(needs 32\)"):
         adapt_embedder(
             MiniLMEmbedder(),
             [_chunk("A statement about model inventories", BODY)],
@@ -64,10 +65,18 @@ def test_only_a_sentence_transformers_model_with_enough_headings_adapts(tmp_path
         AdaptConfig(epochs=0)
 
 
-def test_a_corpus_too_small_to_adapt_fails_the_ingest_and_keeps_no_build(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match=r"adapting the embedder: .*descriptive section headings"):
-        ingest(_pdfs(tmp_path / "pdf"), tmp_path / "data", MiniLMEmbedder(), workers=1, adapt=AdaptConfig())
-    assert not list((tmp_path / "data" / "builds").iterdir())
+def test_a_corpus_too_small_to_adapt_is_indexed_with_the_model_as_is(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    r = ingest(_pdfs(tmp_path / "pdf"), data, MiniLMEmbedder(), workers=1, adapt=AdaptConfig())
+    (warning,) = r.warnings
+    assert r.changed and re.fullmatch(
+        r"the embedder was not adapted: only \d descriptive section headings \(needs 32\); "
+        r"the model is used as is",
+        warning,
+    )
+    manifest = json.loads((current_dir(data) / "manifest.json").read_text())
+    assert manifest["query_embedder"] == {"name": MiniLMEmbedder().name, "path": None}
+    assert Retriever(data, MiniLMEmbedder()).run(Query("model weights encryption", k=1))
 
 
 def _margin(emb: MiniLMEmbedder, pairs: list[tuple[str, str]]) -> float:
