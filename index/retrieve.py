@@ -96,9 +96,13 @@ class Retriever:
         self.embedder = build_embedder(folder, m, embedder)
         built_with = (m.get("query_embedder") or {}).get("name") or m["recipe"]["embedder"]
         if self.embedder.name != built_with:
+            adapted = (m.get("query_embedder") or {}).get("path")
             raise NoIndexError(
-                f"the index was embedded with {built_with}, this process has {self.embedder.name}; "
-                "re-run `airq ingest` (or unset AIRQ_EMBED_MODEL)"
+                f"{folder / adapted}: the index's adapted embedder is missing or altered; "
+                "run `airq ingest --force`"
+                if adapted
+                else f"the index was embedded with {built_with}, this process has {self.embedder.name}; "
+                "re-run `airq ingest --force` (or set AIRQ_EMBED_MODEL back)"
             )
         url = m["chroma"].get("url")
         if url and chroma_url and url != chroma_url:

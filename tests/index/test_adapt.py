@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from core.types import Chunk, Span
-from index.adapt import FINGERPRINT, AdaptConfig, AdaptError, adapt_embedder, heading_pairs
-from index.build import ADAPTED, current_dir, ingest
+from index.adapt import AdaptConfig, AdaptError, adapt_embedder, heading_pairs
+from index.build import ADAPTED, IngestError, current_dir, ingest
 from index.catalog import Catalog
-from index.embed import HashEmbedder, MiniLMEmbedder
+from index.embed import FINGERPRINT, HashEmbedder, MiniLMEmbedder
 from index.retrieve import NoIndexError, Query, Retriever
 from tests.index.test_build import _pdfs
 
@@ -79,6 +79,37 @@ def test_a_corpus_too_small_to_adapt_is_indexed_with_the_model_as_is(tmp_path: P
     assert Retriever(data, MiniLMEmbedder()).run(Query("model weights encryption", k=1))
 
 
+def test_a_fine_tuned_copy_is_told_apart_from_its_base_by_its_weights_digest(tmp_path: Path) -> None:
+    names = []
+    for folder, digest in (("a", None), ("b", "1111"), ("c", "2222")):
+        model = tmp_path / folder / "model"
+        model.mkdir(parents=True)
+        (model / "model.safetensors").write_bytes(b"0" * 64)  # same size for all three
+        if digest:
+            (model / FINGERPRINT).write_text(json.dumps({"sha256_16": digest}))
+        names.append(MiniLMEmbedder(model).name)
+    assert len(set(names)) == 3
+
+
+def test_a_failed_adaptation_leaves_the_previous_index_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srcs, data = _pdfs(tmp_path / "pdf"), tmp_path / "data"
+    before = ingest(srcs, data, HashEmbedder(), workers=1)
+
+    def half_written(base: object, chunks: object, out_dir: Path, config: object) -> None:
+        out_dir.mkdir(parents=True)
+        (out_dir / "model.safetensors").write_bytes(b"partial")
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr("index.build.adapt_embedder", half_written)
+    with pytest.raises(IngestError, match=r"adapting the embedder failed \(RuntimeError: out of memory\)"):
+        ingest(srcs, data, HashEmbedder(), workers=1, adapt=AdaptConfig())
+    assert current_dir(data).resolve().name == before.build_id
+    assert [p.name for p in (data / "builds").iterdir()] == [before.build_id]
+    assert Retriever(data, HashEmbedder()).run(Query("inventory", k=1))
+
+
 def _margin(emb: MiniLMEmbedder, pairs: list[tuple[str, str]]) -> float:
     """How much closer each heading is to its own passage than to the others."""
     h = emb.encode([a for a, _ in pairs])
@@ -97,7 +128,9 @@ def test_adapting_pulls_real_headings_towards_their_passages(real_index: Path, t
     config = AdaptConfig(epochs=2, batch_size=8)
     base = MiniLMEmbedder()
     tuned = adapt_embedder(base, small, tmp_path / "a", config)
-    assert tuned.name != base.name and (tmp_path / "a" / FINGERPRINT).exists()
+    # Same folder name and weights size as the packaged model: only the digest tells them apart.
+    assert tuned.name.rsplit(":", 1)[1] != base.name.rsplit(":", 1)[1]
+    assert (tmp_path / "a" / FINGERPRINT).exists()
     assert _margin(tuned, sample) > _margin(base, sample) + 0.01
     again = adapt_embedder(base, small, tmp_path / "b", config)
     digest = [json.loads((tmp_path / d / FINGERPRINT).read_text())["sha256_16"] for d in ("a", "b")]
