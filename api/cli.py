@@ -176,7 +176,7 @@ def ingest(
             report = run_ingest(
                 sources,
                 s.data_dir,
-                MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
+                MiniLMEmbedder.from_settings(s),
                 chroma_url=s.chroma_url,
                 workers=workers or s.ingest_workers,
                 force=force,
@@ -621,7 +621,7 @@ def _systems(names: list[str], engine: Any, k: int = 5) -> list[Any]:
                 fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
             # The starter recipe embeds with the packaged model: the corpus-adapted one is
             # part of what airq adds.
-            base = MiniLMEmbedder(settings().embed_model, batch_size=settings().embed_batch_size)
+            base = MiniLMEmbedder.from_settings(settings())
             built.append(StarterSystem([(s.doc, s.path) for s in srcs], base, k=k))
         else:
             mode = {"airq": "hybrid"}.get(n, n.removeprefix("airq-"))

@@ -15,7 +15,6 @@ role questions' hit@5 up 5 of 132 over the four sets.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.types import Chunk
+from corpus.manifest import sha256_file
 from index.embed import FINGERPRINT, Embedder, MiniLMEmbedder, quiet_offline
 
 # Section path parts that name a kind of text, not its topic.
@@ -92,14 +92,6 @@ def heading_pairs(chunks: Sequence[Chunk], max_chars: int = 1500) -> dict[str, l
     return pairs
 
 
-def _weights_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    with (folder / "model.safetensors").open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
-
-
 def adapt_embedder(
     base: Embedder, chunks: Sequence[Chunk], out_dir: Path, config: AdaptConfig
 ) -> MiniLMEmbedder:
@@ -147,7 +139,8 @@ def adapt_embedder(
     model.save(str(out_dir), create_model_card=False)  # a model card would look up the Hub
     # The weights' size never changes, so the embedding cache needs their content to tell
     # this model's vectors from the base model's.
-    (out_dir / FINGERPRINT).write_text(json.dumps({"sha256_16": _weights_digest(out_dir), **config.recipe()}))
+    digest = sha256_file(out_dir / "model.safetensors")[:16]
+    (out_dir / FINGERPRINT).write_text(json.dumps({"sha256_16": digest, **config.recipe()}))
     return MiniLMEmbedder(out_dir, batch_size=base.batch_size, threads=base.threads)
 
 

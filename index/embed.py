@@ -11,11 +11,14 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ingest.tokens import packaged_model_path
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 @runtime_checkable
@@ -55,6 +58,11 @@ class MiniLMEmbedder:
         self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MiniLMEmbedder:
+        """The model ``AIRQ_EMBED_MODEL`` names (else the packaged one), as every command loads it."""
+        return cls(settings.embed_model, batch_size=settings.embed_batch_size)
 
     def _load(self):  # type: ignore[no-untyped-def]
         with self._lock:

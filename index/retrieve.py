@@ -94,9 +94,10 @@ class Retriever:
         self.catalog = Catalog.load(folder)
         m = self.catalog.manifest
         self.embedder = build_embedder(folder, m, embedder)
-        built_with = (m.get("query_embedder") or {}).get("name") or m["recipe"]["embedder"]
+        query_embedder = m.get("query_embedder") or {}
+        built_with = query_embedder.get("name") or m["recipe"]["embedder"]
         if self.embedder.name != built_with:
-            adapted = (m.get("query_embedder") or {}).get("path")
+            adapted = query_embedder.get("path")
             raise NoIndexError(
                 f"{folder / adapted}: the index's adapted embedder is missing or altered; "
                 "run `airq ingest --force`"

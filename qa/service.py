@@ -28,6 +28,6 @@ class Engine:
 
 
 def load_engine(settings: Settings) -> Engine:
-    embedder = MiniLMEmbedder(settings.embed_model, batch_size=settings.embed_batch_size)
+    embedder = MiniLMEmbedder.from_settings(settings)
     retriever = Retriever(settings.data_dir, embedder, settings.chroma_url)
     return Engine(retriever, Answerer(retriever, k=settings.top_k), Citer(retriever))

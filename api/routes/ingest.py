@@ -58,7 +58,7 @@ def run_ingest(state: AppState, force: bool) -> None:
         report = ingest(
             sources,
             s.data_dir,
-            MiniLMEmbedder(s.embed_model, batch_size=s.embed_batch_size),
+            MiniLMEmbedder.from_settings(s),
             chroma_url=s.chroma_url,
             workers=s.ingest_workers,
             force=force,
