@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 
-def first_error(exc: ValidationError) -> str:
-    """ "field 'loc': message" for the first error of a pydantic validation."""
+def first_error(exc: ValidationError, whole: str = "") -> str:
+    """ "field 'loc': message" for the first error of a pydantic validation; ``whole`` names
+    what an error about no single field is about (a dataset's "line")."""
     err = exc.errors()[0]
-    loc = ".".join(str(x) for x in err["loc"])
+    loc = ".".join(str(x) for x in err["loc"]) or whole
     return f"field '{loc}': {err['msg']}"

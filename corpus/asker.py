@@ -481,14 +481,15 @@ def self_descriptions(text: str) -> list[tuple[int, int]]:
         if _FIRST_PERSON.search(x)
         or _AS_A.search(x.strip())
         or (k > 0 and _LABEL.match(said[k - 1]))
-        or (
-            k < len(said) - 1
-            and not x.rstrip().endswith("?")
-            and not _IMPERATIVE.match(x)
-            and not _CLAUSE.search(" ".join(x.split()[:4]))
-        )
+        or (k < len(said) - 1 and not x.rstrip().endswith("?") and not _request_or_clause(x))
         or _signs_off(text, *span)
     ]
+
+
+def _request_or_clause(x: str) -> bool:
+    """ "Compare the duties of …" or "Hospitals are deploying …" (a helper verb among its
+    first words): not a bare description of the asker."""
+    return bool(_IMPERATIVE.match(x) or _CLAUSE.search(" ".join(x.split()[:4])))
 
 
 def _signs_off(text: str, start: int, end: int) -> bool:
@@ -504,8 +505,7 @@ def _signs_off(text: str, start: int, end: int) -> bool:
         or "?" not in text[:start]
         or "?" in x
         or not 0 < len(words) <= LEAD_IN_WORDS
-        or _IMPERATIVE.match(bare)
-        or _CLAUSE.search(" ".join(bare.split()[:4]))
+        or _request_or_clause(bare)
         or _TOPIC_WORDS & set(words)
         or _REMARK_WORDS & set(words)
     ):

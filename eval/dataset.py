@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.errors import first_error
 from core.text import loose_form
 from eval.jsonl import read_objects, write_objects
 
@@ -66,9 +67,7 @@ def load(path: Path = DEV) -> list[Question]:
         try:
             q = Question.model_validate(row)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(x) for x in err["loc"]) or "line"
-            raise DatasetError(f"{path}:{n}: field '{loc}': {err['msg']}") from exc
+            raise DatasetError(f"{path}:{n}: {first_error(exc, whole='line')}") from exc
         if q.id in seen:
             raise DatasetError(f"{path}:{n}: field 'id': duplicate id {q.id!r}")
         seen.add(q.id)
