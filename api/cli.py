@@ -709,6 +709,56 @@ def eval_add_judgements(
     )
 
 
+@eval_app.command("score")
+def eval_score(
+    answers: Annotated[Path, typer.Argument(help="JSONL printed by `airq ask --batch FILE --json`.")],
+    dataset: Annotated[Path | None, typer.Option(help="JSONL question set the batch was made from.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Score a batch run's answers against a question set, without the index: page hit@k and
+    MRR from the citations in order, fact recall, quote junk, abstention, not-indexed."""
+    from eval.jsonl import read_objects
+    from eval.runner import score, summarize
+
+    class AnswersError(ValueError):
+        pass
+
+    if not answers.is_file():
+        fail(f"{answers}: no such file", 2)
+    _, qs = _dataset(dataset)
+    try:
+        rows = {str(row.get("id")): row for _, row in read_objects(answers, AnswersError)}
+    except AnswersError as exc:
+        fail(str(exc), 2)
+    missing = [q.id for q in qs if q.id not in rows]
+    if missing:
+        err.print(
+            f"{len(missing)} question(s) have no answer in {answers} (e.g. {missing[0]}); scored as empty"
+        )
+    m = summarize(score(qs, rows))["airq"]
+    if as_json:
+        sys.stdout.write(json.dumps(m, indent=2) + "\n")
+        return
+    cols = ("hit@1", "hit@5", "mrr", "fact_recall", "quote_junk", "quote_verification")
+    table = Table(title=f"{len(qs)} questions, {answers}")
+    for col in ("group", "n", *cols, "abstained", "not indexed"):
+        table.add_column(col)
+
+    def row(name: str, b: dict[str, Any]) -> None:
+        una = f"{b['abstention_recall']:.2f}" if b["abstention_recall"] == b["abstention_recall"] else ""
+        ni = f"{b['not_indexed_named']:.2f}" if b["not_indexed_named"] == b["not_indexed_named"] else ""
+        table.add_row(name, str(b["n"]), *(f"{b[c]:.3f}" for c in cols), una, ni)
+
+    row("all", m["overall"])
+    for kind, b in m["per_kind"].items():
+        row(f"kind {kind}", b)
+    for form, b in m["per_form"].items():
+        row(f"form {form}", b)
+    out.print(table)
+    o = m["overall"]
+    out.print(f"false abstention {o['false_abstention']:.3f}", highlight=False)
+
+
 @eval_app.command("run")
 def eval_run(
     dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
@@ -763,6 +813,7 @@ def eval_run(
         "mrr",
         "citation_precision",
         "fact_recall",
+        "quote_junk",
         "abstention_recall",
         "false_abstention",
     )

@@ -117,6 +117,9 @@ class Citation(BaseModel):
     doc: str
     title: str
     page: int = Field(description="Physical page, 1-based.")
+    page_end: int | None = Field(
+        None, description="Physical page where the quote ends, when it runs over a page break."
+    )
     page_label: str = Field(description="The page number printed on the page.")
     section: str
     quote: str = Field(description="The exact sentence(s) used, as on the page.")
@@ -142,4 +145,14 @@ class Answer(BaseModel):
         default_factory=list,
         description="The documents' own terms the search added for the question's plain words, "
         "as 'term (for “words”)'.",
+    )
+    form: str | None = Field(
+        None,
+        description="The form of answer given: lookup, definition, enumeration, actions, comparison, "
+        "which_document, yes_no or fact.",
+    )
+    not_indexed: list[str] = Field(
+        default_factory=list,
+        description="Documents the question asks about that the manifest knows but this index lacks; "
+        "the answer then abstains and says how to add them.",
     )

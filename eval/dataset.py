@@ -14,7 +14,19 @@ from eval.jsonl import read_objects, write_objects
 
 DEV = Path(__file__).parent / "datasets" / "dev.jsonl"
 ROLES = ("cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector")
-Kind = Literal["fact", "definition", "list", "role", "citation", "unanswerable"]
+Kind = Literal[
+    "fact",
+    "definition",
+    "list",
+    "role",
+    "citation",
+    "comparison",
+    "actions",
+    "yesno",
+    "not_indexed",
+    "unanswerable",
+]
+UNANSWERED = ("unanswerable", "not_indexed")  # kinds whose right answer is an abstention
 
 
 class Gold(BaseModel):
@@ -32,14 +44,21 @@ class Question(BaseModel):
     gold: list[Gold]
     facts: list[str]
     notes: str = ""
+    not_indexed: list[str] = Field(
+        default_factory=list, description="Manifest documents the question asks about that are not indexed."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
         if self.role is not None and self.role not in ROLES:
             raise ValueError(f"role {self.role!r} is not one of {', '.join(ROLES)}")
-        if self.kind == "unanswerable":
+        if self.kind == "not_indexed" and not self.not_indexed:
+            raise ValueError("not_indexed: name the document(s) the question asks about")
+        if self.kind != "not_indexed" and self.not_indexed:
+            raise ValueError("not_indexed: only for kind 'not_indexed'")
+        if self.kind in UNANSWERED:
             if self.gold or self.facts:
-                raise ValueError("an unanswerable question has empty gold and facts")
+                raise ValueError(f"a question of kind {self.kind!r} has empty gold and facts")
         else:
             if not self.gold:
                 raise ValueError("gold: an answerable question needs at least one gold page")
@@ -49,7 +68,7 @@ class Question(BaseModel):
 
     @property
     def answerable(self) -> bool:
-        return self.kind != "unanswerable"
+        return self.kind not in UNANSWERED
 
     @property
     def gold_pages(self) -> set[tuple[str, int]]:

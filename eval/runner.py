@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import Question
+from eval.hygiene import hygiene
 from eval.metrics import (
     citation_precision,
     fact_recall,
@@ -48,6 +49,10 @@ class Result:
     failure: str = ""
     detected_role: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    form: str | None = None
+    junk: int = 0  # shown quotes that are junk to a reader (eval/hygiene.py)
+    junk_reasons: list[str] = field(default_factory=list)
+    not_indexed_ok: bool | None = None  # a not-indexed question: named in not_indexed and abstained
 
 
 def _ref(p: tuple[str, int]) -> str:
@@ -76,7 +81,19 @@ def judge(system: str, q: Question, out: Any) -> Result:
             failure = ""
     else:
         failure = "" if out.abstained else "answered although the documents do not cover it"
+    junk, reasons = hygiene(out.quote_texts)
+    named_ok: bool | None = None
+    if q.kind == "not_indexed":
+        named_ok = (
+            out.not_indexed is not None and set(q.not_indexed) <= set(out.not_indexed) and out.abstained
+        )
+        if not named_ok and not failure:
+            failure = "did not say the document is not indexed"
     return Result(
+        form=out.form,
+        junk=junk,
+        junk_reasons=reasons,
+        not_indexed_ok=named_ok,
         system=system,
         id=q.id,
         kind=q.kind,
@@ -137,6 +154,10 @@ def _block(rs: Sequence[Result]) -> dict[str, float]:
         "role_accuracy": mean([1.0 if r.detected_role == r.role else 0.0 for r in asked])
         if asked and all(r.detected_role is not None for r in asked)
         else float("nan"),
+        "quote_junk": (sum(r.junk for r in rs) / quotes) if quotes else float("nan"),
+        "not_indexed_named": mean([1.0 if r.not_indexed_ok else 0.0 for r in named])
+        if (named := [r for r in rs if r.not_indexed_ok is not None])
+        else float("nan"),
         "latency_p50_ms": percentile([r.latency_ms for r in rs], 50),
         "latency_p95_ms": percentile([r.latency_ms for r in rs], 95),
     }
@@ -150,14 +171,18 @@ def summarize(results: Sequence[Result]) -> dict[str, Any]:
     for name, rs in by_sys.items():
         kinds: dict[str, list[Result]] = defaultdict(list)
         roles: dict[str, list[Result]] = defaultdict(list)
+        forms: dict[str, list[Result]] = defaultdict(list)
         for r in rs:
             kinds[r.kind].append(r)
+            if r.form:
+                forms[r.form].append(r)
             if r.role:
                 roles[r.role].append(r)
         out[name] = {
             "overall": _block(rs),
             "per_kind": {k: _block(v) for k, v in sorted(kinds.items())},
             "per_role": {k: _block(v) for k, v in sorted(roles.items())},
+            "per_form": {k: _block(v) for k, v in sorted(forms.items())},
         }
     return out
 
@@ -191,9 +216,11 @@ COLUMNS = [
     "ndcg@10",
     "citation_precision",
     "fact_recall",
+    "quote_junk",
     "quote_verification",
     "abstention_recall",
     "false_abstention",
+    "not_indexed_named",
     "role_accuracy",
     "latency_p50_ms",
     "latency_p95_ms",
@@ -229,11 +256,23 @@ def report(results: Sequence[Result], metrics: dict[str, Any], meta: dict[str, A
             b = metrics[name]["per_kind"].get(k)
             if b is None:
                 cells.append("")
-            elif k == "unanswerable":
+            elif k in ("unanswerable", "not_indexed"):
                 cells.append(f"abstains {_fmt(b['abstention_recall'])}")
             else:
                 cells.append(f"{_fmt(b['hit@5'])} / {_fmt(b['fact_recall'])}")
         lines.append(f"| {k} | {n} | " + " | ".join(cells) + " |")
+    forms = sorted({k for m in metrics.values() for k in m.get("per_form", {})})
+    if forms:
+        lines += ["", "## Per answer form (n / fact recall / quote junk)", ""]
+        lines += ["| form | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for k in forms:
+            cells = []
+            for name in names:
+                b = metrics[name].get("per_form", {}).get(k)
+                cells.append(
+                    f"{b['n']} / {_fmt(b['fact_recall'])} / {_fmt(b['quote_junk'])}" if b is not None else ""
+                )
+            lines.append(f"| {k} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## Per role (hit@5 / fact recall)",
@@ -311,8 +350,30 @@ def gate(metrics: dict[str, Any], floor: dict[str, Any]) -> list[str]:
     m = metrics.get(floor["system"], {}).get("overall")
     if m is None:
         return [f"system {floor['system']!r} was not evaluated"]
-    return [
+    low = [
         f"{floor['system']} {key} {m[key]:.3f} < floor {value:.3f}"
         for key, value in floor["minimums"].items()
         if not m[key] >= value - 1e-9  # NaN (nothing measured) fails too
     ]
+    high = [
+        f"{floor['system']} {key} {m[key]:.3f} > ceiling {value:.3f}"
+        for key, value in floor.get("maximums", {}).items()
+        if not m[key] <= value + 1e-9
+    ]
+    return low + high
+
+
+def score(
+    questions: Sequence[Question], answers: dict[str, dict[str, Any]], system: str = "airq"
+) -> list[Result]:
+    """Judge answers printed by a batch run (the JSON answer schema, by question id): the
+    same judgement as ``run``, with the citations as the only ranking."""
+    from eval.systems import from_answer
+
+    out = []
+    for q in questions:
+        a = answers.get(q.id)
+        if a is None:
+            a = {"answer": "", "abstained": False, "citations": []}
+        out.append(judge(system, q, from_answer(a)))
+    return out

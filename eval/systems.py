@@ -23,6 +23,30 @@ class Output:
     latency_ms: float = 0.0
     role: str | None = None  # the asker's role it answered for: "" none, None = no notion of roles
     extra: dict[str, object] = field(default_factory=dict)
+    quote_texts: list[str] = field(default_factory=list)  # the quotes shown, for hygiene
+    form: str | None = None  # the answer form it chose (airq only)
+    not_indexed: list[str] | None = None  # documents it said are not indexed; None = no notion
+
+
+def from_answer(a: dict[str, object], latency_ms: float = 0.0) -> Output:
+    """An ``Output`` from the JSON answer schema (``airq ask --json``, ``POST /v1/ask``): what
+    a batch run printed can be scored without the index. Its only ranking is the citations,
+    in order."""
+    cites = [c for c in a.get("citations", []) if isinstance(c, dict)]  # type: ignore[attr-defined]
+    pages = [(str(c["doc"]), int(c["page"])) for c in cites]
+    return Output(
+        answer=str(a.get("answer", "")),
+        abstained=bool(a.get("abstained")),
+        retrieved=[[p] for p in pages],
+        cited=[] if a.get("abstained") else pages,
+        quotes=len(cites),
+        verified=sum(1 for c in cites if c.get("verified")),
+        latency_ms=latency_ms or float(a.get("timings_ms", {}).get("total", 0.0)),  # type: ignore[attr-defined]
+        role=str(a.get("role") or ""),
+        quote_texts=[str(c.get("quote", "")) for c in cites],
+        form=a.get("form"),  # type: ignore[arg-type]
+        not_indexed=list(a.get("not_indexed", [])),  # type: ignore[call-overload]
+    )
 
 
 class System(Protocol):
@@ -54,6 +78,9 @@ class AirqSystem:
             verified=sum(c.verified for c in a.citations),
             latency_ms=ms,
             role=a.role or "",
+            quote_texts=[c.quote for c in a.citations],
+            form=a.form,
+            not_indexed=list(a.not_indexed),
         )
 
 
@@ -78,4 +105,5 @@ class StarterSystem:
             retrieved=[[(h.doc, h.page)] for h in hits],
             cited=[(h.doc, h.page) for h in hits],
             latency_ms=ms,
+            quote_texts=[h.text for h in hits],
         )

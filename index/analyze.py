@@ -78,11 +78,25 @@ class Analysis:
     terms_quoted: bool = True  # unquoted terms ("define risk") match outright definitions only
     captions: tuple[str, ...] = ()  # tables and figures it names: "Table 1", "Figure 3"
     expansions: tuple[Expansion, ...] = ()  # document terms its plain words stand for
+    not_indexed: tuple[str, ...] = ()  # manifest documents it asks about that this index lacks
 
 
 def _alias_pattern(alias: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in alias.split()]
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.IGNORECASE)
+
+
+def _loose_pattern(alias: str) -> re.Pattern[str]:
+    """An alias whose words may carry a possessive and have up to three words between them:
+    "DHS framework" finds "DHS's AI roles framework". Used only for documents that are not
+    indexed, where missing a mention costs an answer built from the wrong document."""
+    words = [re.escape(w) for w in alias.split()]
+    gap = r"(?:['’]s)?(?:[\s-]+[\w'’.,/&-]+){0,3}?[\s-]+"
+    return re.compile(r"(?<![\w-])" + gap.join(words) + r"(?:['’]s)?(?![\w-])", re.IGNORECASE)
+
+
+# A publisher named as a source ("what does DHS expect …", "CISA's guidance").
+_PUBLISHER = re.compile(r"\b(DHS|CISA|NSA|NCSC|FBI)\b|\b(?:Department of )?(Homeland Security)\b")
 
 
 class QueryAnalyzer:
@@ -93,8 +107,28 @@ class QueryAnalyzer:
         names: Mapping[str, Sequence[str]],
         hints: Mapping[str, Sequence[str]] | None = None,
         thesaurus: Thesaurus | None = None,
+        absent: Mapping[str, Sequence[str]] | None = None,
+        publishers: Mapping[str, str] | None = None,
     ):
+        """``absent``: names of the manifest's documents this index lacks; ``publishers``:
+        every manifest document's publisher line (indexed or not)."""
         self.thesaurus = thesaurus
+        self._absent = [
+            (_loose_pattern(a) if len(a.split()) > 1 else _alias_pattern(a), d)
+            for d, aliases in (absent or {}).items()
+            for a in sorted({d, *aliases}, key=len, reverse=True)
+            if a
+        ]
+        indexed_publishers = {p for d, p in (publishers or {}).items() if d in names}
+        self._by_publisher: dict[str, list[str]] = {}
+        for d in absent or {}:
+            line = (publishers or {}).get(d, "")
+            for token in ("DHS", "CISA", "NSA", "NCSC", "FBI"):
+                if re.search(rf"\b{token}\b", line) and not any(
+                    re.search(rf"\b{token}\b", p) for p in indexed_publishers
+                ):
+                    self._by_publisher.setdefault(token, []).append(d)
+        self._titles = {d: (aliases[0] if aliases else d) for d, aliases in (absent or {}).items()}
         pairs = [(alias, doc) for doc, aliases in names.items() for alias in {doc, *aliases} if alias]
         # Longest alias first, so "AI RMF Playbook" claims its words before "AI RMF" can.
         pairs.sort(key=lambda p: -len(p[0]))
@@ -118,6 +152,30 @@ class QueryAnalyzer:
         found.sort()
         return list(dict.fromkeys(d for _, d in found))
 
+    def not_indexed(self, text: str, named: Sequence[str]) -> list[str]:
+        """Manifest documents the question asks about that this index does not hold: named
+        outright (loosely), or — when it names no indexed document — through a publisher
+        none of whose documents is indexed ("what does DHS expect of cloud providers?"),
+        the one whose title shares most words with the question."""
+        found = [(m.start(), d) for p, d in self._absent for m in [p.search(text)] if m]
+        out = list(dict.fromkeys(d for _, d in sorted(found)))
+        if out or named:
+            return out
+        for m in _PUBLISHER.finditer(text):
+            token = "DHS" if m.group(2) else m.group(1)
+            docs = self._by_publisher.get(token, [])
+            if docs:
+                words = set(re.findall(r"[a-z]{4,}", text.lower()))
+                best = max(
+                    docs,
+                    key=lambda d: (
+                        len(words & set(re.findall(r"[a-z]{4,}", self._titles[d].lower()))),
+                        -docs.index(d),
+                    ),
+                )
+                return [best]
+        return []
+
     def _without_names(self, text: str) -> str:
         """The text with the documents' names blanked: "GenAI profile" names a document, it
         does not ask about generative AI."""
@@ -133,8 +191,9 @@ class QueryAnalyzer:
         )
         definition = bool(_DEFINITION.search(text))
         terms, quoted = definition_terms(text) if definition else ((), True)
+        docs = tuple(self.docs_named(text))
         return Analysis(
-            docs=tuple(self.docs_named(text)),
+            docs=docs,
             pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
             physical=bool(_PDF_WORDS.search(text)),
             quotes=quotes,
@@ -148,4 +207,5 @@ class QueryAnalyzer:
                 if self.thesaurus
                 else ()
             ),
+            not_indexed=tuple(self.not_indexed(text, docs)),
         )

@@ -148,6 +148,12 @@ class Retriever:
             },
             {doc: manifest[doc].hints for doc in self.catalog.doc_ids if doc in manifest},
             load_thesaurus(),
+            absent={
+                d.id: (d.title, *d.aliases)
+                for d in manifest.values()
+                if d.id not in self.catalog.manifest["docs"]
+            },
+            publishers={d.id: d.publisher for d in manifest.values()},
         )
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -1,5 +1,7 @@
-"""Extractive answering: the sentences of the best passages that answer the question,
-each quoted verbatim with its page, numbered, and checked against the page before it is shown.
+"""Extractive answering: whole statements of the best passages, each quoted verbatim with
+its page, numbered, checked against the page before it is shown, and laid out in the form
+the question asks for (a definition, a list with all its items, actions grouped by
+document, one part per document compared, …).
 
 No generative model runs here (none that works offline is fit to answer, see
 OFFLINE-STACK.md), so the answer says only what the documents say.
@@ -17,22 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from core.text import collapse_ws, verify_form
-from core.types import Answer, Chunk, Citation
+from core.types import Answer, Chunk, Citation, Span
+from corpus.manifest import load_manifest
 from corpus.roles import Taxonomy, load_taxonomy
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
-from ingest.identifiers import find_identifiers, own_identifier
-from qa.evidence import (
-    asks_for_actions,
-    asks_penalty,
-    asks_quantity,
-    has_number,
-    is_directive,
-    mentions_penalty,
-    specific_unknowns,
-    vocabulary,
-)
+from ingest.identifiers import own_identifier
+from ingest.units import MAX_ITEMS, Statement, statements, trim
+from qa.evidence import has_number, is_directive, mentions_penalty, vocabulary
 from qa.lexical import Idf, overlap, terms
+from qa.question import Reading, read
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
@@ -48,15 +44,30 @@ QUANTITY_PENALTY = 0.3
 MISSING_FIGURE_PENALTY = 1.0  # a count, date or ratio asked for and none given: decisive
 _HOW_MUCH = re.compile(r"\bhow (?:much|often|long|soon)\b", re.IGNORECASE)  # often a degree
 UNKNOWN_NAME_PENALTY = 0.15
+FOOTNOTE_PENALTY = 0.05
+LIST_BONUS = 0.05  # an enumeration question: the passage that enumerates
 MAX_QUOTES = 4
+MAX_ACTIONS = 6
 QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
+# Statements a reader cannot act on: never quoted (a heading is the section label).
+UNQUOTABLE = frozenset(["heading", "toc", "residue"])
+_DEFINES = re.compile(r"\b(?:refers? to|is defined as|are defined as|means)\b|^[\w“”\"' -]{2,60}:\s", re.I)
+_MARKER = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s+|\(?[a-z][.)]\s+)")
+
+
+def _clean_item(text: str) -> str:
+    """An item as a bullet: its marker ("•", "3.") and a trailing footnote number cut; what
+    is left is still a verbatim slice of the page."""
+    text = _MARKER.sub("", text)
+    a, b = trim(text)
+    return text[a:b]
 
 
 @dataclass(frozen=True)
 class AbstainPolicy:
     """Abstain when the best evidence scores below ``threshold``.
 
-    The evidence score is the best candidate sentence's score; the threshold is fitted on
+    The evidence score is the best candidate statement's score; the threshold is fitted on
     the dev set by ``airq eval calibrate`` and stored in ``qa/calibration.json``.
     """
 
@@ -72,16 +83,30 @@ class AbstainPolicy:
 @dataclass(frozen=True)
 class Response:
     answer: Answer
-    evidence: float  # best candidate sentence's score; what abstention compares
+    evidence: float  # best candidate statement's score; what abstention compares
     hits: list[Hit]
 
 
 @dataclass(frozen=True)
 class Candidate:
-    chunk: Chunk
-    index: int  # sentence index in the chunk (first of the run)
-    last: int  # last sentence index included (a lead-in plus its list items)
+    """A statement worth quoting, with the best score of its sentences among the hits."""
+
+    chunk: Chunk  # the retrieved passage it was found through (its section labels it)
+    statement: Statement
     score: float
+    sentence: str  # the best-scoring sentence's text (what evidence checks read)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What one citation shows: the statement's verbatim text, and for a list or table row
+    its lead and items (for bullets), cut after ``MAX_ITEMS`` items."""
+
+    text: str
+    lead: str
+    items: tuple[str, ...]
+    more: int  # items left out
+    pieces: tuple[Span, ...]
 
 
 def verify(quote: str, page_text: str) -> bool:
@@ -108,40 +133,101 @@ class Answerer:
         self.vocab = vocabulary(c.text for c in self.catalog.chunks.values() if c.kind == "text")
         self.vocab |= vocabulary(self.catalog.title(d) for d in self.catalog.doc_ids)
         self.idf = Idf(c.text for c in self.catalog.chunks.values())
+        manifest = {d.id: d for d in load_manifest()}
+        self._short = {
+            d: (manifest[d].aliases[0] if d in manifest and manifest[d].aliases else self.catalog.title(d))
+            for d in {*self.catalog.doc_ids, *manifest}
+        }
+        self._titles = {d.id: d.title for d in manifest.values()}
+        # Whole statements per document, and which statement each chunk sentence belongs to.
+        units: dict[str, list[tuple[Span, str, int]]] = {}
+        for c in self.catalog.chunks.values():
+            for i, s in enumerate(c.sentences):
+                units.setdefault(c.doc, []).append((s, c.id, i))
+        self._page_forms: dict[tuple[str, int], str] = {}
+        self._statement_of: dict[tuple[str, int], Statement] = {}
+        for doc, us in units.items():
+            us.sort(key=lambda u: (u[0].page, u[0].start))
+            pages = {p: self.catalog.pages[(doc, p)].text for p in {u[0].page for u in us}}
+            stmts, owner = statements(doc, [u[0] for u in us], pages)
+            for (_, cid, i), o in zip(us, owner, strict=True):
+                self._statement_of[(cid, i)] = stmts[o]
+
+    # ------------------------------------------------------------------ reading text
+
+    def _page_form(self, doc: str, page: int) -> str:
+        """A page's text in ``verify_form``, computed once per page."""
+        key = (doc, page)
+        if key not in self._page_forms:
+            self._page_forms[key] = verify_form(self.catalog.pages[key].text)
+        return self._page_forms[key]
 
     def _text(self, chunk: Chunk, first: int, last: int) -> str:
         a, b = chunk.sentences[first], chunk.sentences[last]
         return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
 
-    def candidates(self, question: str, qvec: np.ndarray, hits: Sequence[Hit], focus: str) -> list[Candidate]:
-        """Every sentence of the hits, scored; word overlap counts the words of ``focus``, the
-        question without the asker's identity words (``Taxonomy.without_identity``)."""
-        qterms = set(terms(focus))
-        named_ids = set(find_identifiers(question))
-        wants_action = asks_for_actions(question)
+    def quote(self, st: Statement, max_items: int = MAX_ITEMS) -> Quote:
+        """The statement's text as shown: verbatim page slices, footnote markers cut from
+        its ends, a long list cut after ``max_items`` items (the rest counted)."""
+        units = list(st.units)
+        parts = list(st.parts)
+        more = 0
+        if st.kind in ("list", "row") and len(parts) - 1 > max_items:
+            more = len(parts) - 1 - max_items
+            parts = parts[: max_items + 1]
+            units = units[: parts[-1][1]]
+        pieces: list[Span] = []
+        for u in units:
+            if pieces and pieces[-1].page == u.page:
+                pieces[-1] = Span(u.page, pieces[-1].start, u.end)
+            else:
+                pieces.append(Span(u.page, u.start, u.end))
+        first, last = pieces[0], pieces[-1]
+        a, _ = trim(self.catalog.pages[(st.doc, first.page)].text[first.start : first.end])
+        pieces[0] = Span(first.page, first.start + a, first.end)
+        last = pieces[-1]
+        _, b = trim(self.catalog.pages[(st.doc, last.page)].text[last.start : last.end])
+        pieces[-1] = Span(last.page, last.start, last.start + b)
+        text = " ".join(
+            collapse_ws(self.catalog.pages[(st.doc, p.page)].text[p.start : p.end]) for p in pieces
+        )
+
+        def part_text(lo: int, hi: int) -> str:
+            return collapse_ws(
+                " ".join(self.catalog.pages[(st.doc, u.page)].text[u.start : u.end] for u in units[lo:hi])
+            )
+
+        lead = part_text(*parts[0]) if parts else text
+        items = tuple(_clean_item(part_text(lo, hi)) for lo, hi in parts[1:])
+        if not items:
+            lead = text
+        return Quote(text, lead, items, more, tuple(pieces))
+
+    # ------------------------------------------------------------------ scoring
+
+    def candidates(self, r: Reading, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+        """Every statement holding a sentence of the hits, scored by its best sentence
+        (similarity, word overlap with the question without who asks, passage rank)."""
+        qterms = set(terms(r.focus))
+        named_ids = set(r.identifiers)
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
         vecs = self.retriever.sentence_vectors(ids)
-        out: list[Candidate] = []
+        best: dict[Statement, Candidate] = {}
         for rank, h in enumerate(hits, start=1):
             c = h.chunk
-            for i, s in enumerate(c.sentences):
+            for i, _s in enumerate(c.sentences):
+                st = self._statement_of.get((c.id, i))
+                if st is None or st.kind in UNQUOTABLE:
+                    continue
                 v = vecs.get(sentence_id(c.id, i))
                 text = self._text(c, i, i)
                 if v is None or len(text.split()) < MIN_SENTENCE_WORDS:
                     continue
-                last = i
-                # A lead-in ("… include:") is quoted with the items that follow it on its page.
-                while (
-                    collapse_ws(self._text(c, i, last)).endswith(":")
-                    and last + 1 < len(c.sentences)
-                    and c.sentences[last + 1].page == s.page
-                    and last - i < 3
-                ):
-                    last += 1
                 score = (
                     float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
                 )
-                if own_identifier(c.section) in named_ids:
+                own = own_identifier(c.section)
+                if own in named_ids or any(text.lstrip("• ").startswith(x) for x in named_ids):
                     score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
                 if c.kind == "references":
                     score -= 0.1
@@ -149,76 +235,98 @@ class Answerer:
                     score -= QUESTION_PENALTY  # a question in the text is not an answer
                 if len(text.split()) < SHORT_SENTENCE_WORDS:
                     score -= SHORT_PENALTY  # short generic lines match everything a little
-                if wants_action and is_directive(text, c.section):
+                if r.wants_action and is_directive(text, c.section):
                     score += DIRECTIVE_BONUS
-                out.append(Candidate(c, i, last, score))
-        return sorted(out, key=lambda x: -x.score)
+                if st.kind == "footnote":
+                    score -= FOOTNOTE_PENALTY
+                if r.form == "enumeration" and st.kind == "list":
+                    score += LIST_BONUS
+                if st not in best or score > best[st].score:
+                    best[st] = Candidate(c, st, score, text)
+        return sorted(best.values(), key=lambda x: -x.score)
 
-    def select(self, cands: Sequence[Candidate]) -> list[Candidate]:
-        """Best sentence, then up to ``MAX_QUOTES - 1`` more that score close to it, one per
-        passage, never repeating a sentence already quoted."""
-        if not cands:
-            return []
-        best = cands[0].score
-        chosen: list[Candidate] = []
-        used: set[str] = set()
-        seen_text: set[str] = set()
-        for c in cands:
-            if len(chosen) >= MAX_QUOTES or c.score < best - QUOTE_MARGIN:
-                break
-            text = verify_form(self._text(c.chunk, c.index, c.last)).lower()
-            if c.chunk.id in used or text in seen_text:
-                continue
-            chosen.append(c)
-            used.add(c.chunk.id)
-            seen_text.add(text)
-        return chosen
-
-    def evidence(self, question: str, cands: Sequence[Candidate]) -> float:
-        """How well the best candidates answer: the top sentence score, lowered when the
-        question asks for a quantity none of them gives, or names something no passage
-        mentions."""
+    def evidence(self, r: Reading, cands: Sequence[Candidate]) -> float:
+        """How well the best candidates answer: the top score, lowered when the question
+        asks for a quantity none of them gives, or names something no passage mentions."""
         if not cands:
             return float("-inf")
         score = cands[0].score
-        top = [self._text(c.chunk, c.index, c.last) for c in cands[:3]]
-        if asks_quantity(question) and not has_number(top, question):
+        top = [self.quote(c.statement).text for c in cands[:3]]
+        if r.asks_quantity and not has_number(top, r.text):
             # "How many years", "what date", "what ratio": no such figure in the evidence
             # means no answer. "How much / often / long" is often a degree ("how much risk is
             # acceptable", "how often" → "regularly"): only the milder penalty.
-            score -= QUANTITY_PENALTY if _HOW_MUCH.search(question) else MISSING_FIGURE_PENALTY
-        if asks_penalty(question) and not mentions_penalty(top):
+            score -= QUANTITY_PENALTY if _HOW_MUCH.search(r.text) else MISSING_FIGURE_PENALTY
+        if r.asks_penalty and not mentions_penalty(top):
             score -= MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
-        score -= UNKNOWN_NAME_PENALTY * min(2, specific_unknowns(question, self.vocab))
+        score -= UNKNOWN_NAME_PENALTY * min(2, r.unknown_weight)
         return score
 
-    def points_at(self, question: str, hits: Sequence[Hit]) -> bool:
+    def points_at(self, r: Reading, hits: Sequence[Hit]) -> bool:
         """Whether the question names a page of a named document, or an identifier, that
         the retrieved passages carry — and nothing the documents never mention (a question
         mapping GOVERN 1.1 to another standard's clause is not answered by GOVERN 1.1)."""
-        if specific_unknowns(question, self.vocab):
+        if r.unknown_weight:
             return False
-        a = self.retriever.analyzer.run(question)
+        a = r.analysis
         if a.pages and a.docs and any(h.ranks.get("page") for h in hits):
             return True
-        ids = set(find_identifiers(question))
+        ids = set(r.identifiers)
         return bool(ids) and any(own_identifier(h.chunk.section) in ids for h in hits)
 
-    def citation(self, n: int, c: Candidate) -> Citation:
-        s = c.chunk.sentences[c.index]
-        page = self.catalog.pages[(c.chunk.doc, s.page)]
-        quote = collapse_ws(self._text(c.chunk, c.index, c.last))
-        return Citation(
+    # ------------------------------------------------------------------ choosing
+
+    def select(self, r: Reading, cands: Sequence[Candidate]) -> list[Candidate]:
+        """The statements to quote, by the form asked for (never one twice)."""
+        if not cands:
+            return []
+        best = cands[0].score
+        close = [c for c in cands if c.score >= best - QUOTE_MARGIN]
+        if r.form == "enumeration":
+            lists = [c for c in close if c.statement.kind in ("list", "row")]
+            first = lists[:1] or close[:1]
+            return _distinct([*first, *close], MAX_QUOTES - 1)
+        if r.form == "actions":
+            acts = [c for c in cands if _is_action(c) and c.score >= best - 2 * QUOTE_MARGIN]
+            chosen = _distinct([*acts, *close], MAX_ACTIONS)
+            # Grouped by document and section, best group first.
+            order: dict[tuple[str, str], int] = {}
+            for c in chosen:
+                order.setdefault((c.chunk.doc, c.chunk.section), len(order))
+            return sorted(chosen, key=lambda c: order[(c.chunk.doc, c.chunk.section)])
+        if r.form == "definition":
+            defs = [c for c in close if _DEFINES.search(c.sentence)]
+            return _distinct([*defs[:1], *close], 3)
+        return _distinct(close, MAX_QUOTES, one_per_passage=True)
+
+    def citation(self, n: int, c: Candidate) -> tuple[Citation, Quote]:
+        q = self.quote(c.statement)
+        first = q.pieces[0]
+        page = self.catalog.pages[(c.chunk.doc, first.page)]
+        last_page = q.pieces[-1].page
+        # Each page's piece is checked on its page: the quote is those pieces, joined.
+        ok = all(
+            (form := verify_form(self.catalog.pages[(c.chunk.doc, p.page)].text[p.start : p.end]))
+            and form in self._page_form(c.chunk.doc, p.page)
+            for p in q.pieces
+        ) and verify_form(q.text) == " ".join(
+            verify_form(self.catalog.pages[(c.chunk.doc, p.page)].text[p.start : p.end]) for p in q.pieces
+        )
+        cite = Citation(
             n=n,
             doc=c.chunk.doc,
             title=self.catalog.title(c.chunk.doc),
-            page=s.page,
+            page=first.page,
+            page_end=last_page if last_page != first.page else None,
             page_label=page.label,
             section=c.chunk.section,
-            quote=quote,
-            verified=verify(quote, page.text),
+            quote=q.text,
+            verified=ok,
             score=round(c.score, 4),
         )
+        return cite, q
+
+    # ------------------------------------------------------------------ answering
 
     def run(
         self,
@@ -234,27 +342,14 @@ class Answerer:
     def role_for(self, question: str, role: str | None) -> tuple[str | None, str, str]:
         """(role, role_source, role_note): the role asked for, else the one the question's
         wording gives away, else none."""
-        if role is not None:
-            if role not in self.taxonomy.roles:
-                raise ValueError(f"role: {role!r} is not one of {', '.join(self.taxonomy.roles)}")
-            return role, "given", f"Answering for {self.taxonomy.roles[role].name} (the role you chose)."
-        guess = self.taxonomy.detect(question)
-        if guess is None:
-            # "We …", "Hospital CISO here": someone is asking for themselves, but in words
-            # that name no role (or two equally): say so, so they can pick one.
-            note = (
-                "No role recognised in how you describe yourself; answering for no particular "
-                "role. Choose one for passages addressed to it."
-                if self.taxonomy.speaks_of_self(question)
-                else ""
-            )
-            return None, "none", note
-        name = self.taxonomy.roles[guess.role].name
-        return (
-            guess.role,
-            "detected",
-            f"Answering for {name}, detected from “{guess.cue}”; choose a role to change this.",
-        )
+        r = read(question, self.taxonomy, self.retriever.analyzer, self.vocab, role)
+        return r.role, r.role_source, r.role_note
+
+    def _retrieve(
+        self, r: Reading, qvec: np.ndarray, docs: Sequence[str], k: int, mode: str, section: str | None
+    ) -> list[Hit]:
+        query = Query(r.text, k=k, docs=tuple(docs), mode=mode, section=section or None, role=r.role)
+        return self.retriever.run(query, qvec, analysis=r.analysis)
 
     def respond(
         self,
@@ -268,65 +363,169 @@ class Answerer:
     ) -> Response:
         """The answer plus what evaluation needs: the evidence score and the retrieved hits."""
         t0 = time.perf_counter()
-        role, role_source, role_note = self.role_for(question, role)
+        r = read(question, self.taxonomy, self.retriever.analyzer, self.vocab, role)
         qvec = self.retriever.embed_query(question)
         t1 = time.perf_counter()
-        query = Query(
-            question, k=k or self.k, docs=tuple(docs), mode=mode, section=section or None, role=role
-        )
-        # The thesaurus reads the question without the asker's identity words: "we are a
-        # cloud provider" says who asks, not what about.
-        focus = self.taxonomy.without_identity(question)
-        analysis = self.retriever.analyzer.run(question, expand_from=focus)
-        hits = self.retriever.run(query, qvec, analysis=analysis)
+        k = k or self.k
+        hits = self._retrieve(r, qvec, docs, k, mode, section)
         t2 = time.perf_counter()
-        cands = self.candidates(question, qvec, hits, focus)
-        evidence = self.evidence(question, cands)
+        cands = self.candidates(r, qvec, hits)
+        named = [d for d in r.analysis.docs if not docs or d in docs]
+        if named and r.form != "comparison":
+            # Stay in the document the question names: "what does the Playbook suggest under
+            # GOVERN 1.6" is answered from the Playbook when it says anything on the point.
+            inside = [c for c in cands if c.chunk.doc in named]
+            if inside:
+                cands = sorted(
+                    cands, key=lambda c: -(c.score - (0.0 if c.chunk.doc in named else NAMED_DOC_MARGIN))
+                )
+        evidence = self.evidence(r, cands)
         # A lookup that resolves ("page 12 of the AI 800-1", "GOVERN 1.2") is answered by
         # what it points at, however weakly its wording matches.
-        abstained = evidence < self.policy.threshold and not self.points_at(question, hits)
-        chosen = self.select(cands) if not abstained else _nearest(cands)
-        cites = [self.citation(n, c) for n, c in enumerate(chosen, start=1)]
-        cites = [c for c in cites if c.verified]  # an unverified quote is never shown
-        cites = [c.model_copy(update={"n": n}) for n, c in enumerate(cites, start=1)]
-        t3 = time.perf_counter()
-        if abstained or not cites:
-            text = (
-                "The indexed documents do not appear to answer this question. "
-                "The nearest passages are listed below; they may still help."
-            )
-            abstained = True
+        abstained = bool(r.not_indexed) or (evidence < self.policy.threshold and not self.points_at(r, hits))
+        parts: list[tuple[str, list[Candidate]]] = []
+        if r.form == "comparison" and not abstained:
+            for d in named[:3]:
+                sub = self.candidates(r, qvec, self._retrieve(r, qvec, [d], 3, mode, section))
+                ok = sub and sub[0].score >= self.policy.threshold - QUOTE_MARGIN
+                parts.append((d, _distinct(sub, 2, one_per_passage=True) if ok else []))
+        elif abstained:
+            parts.append(("", _nearest(cands)))
         else:
-            text = " ".join(f"{c.quote} [{c.n}]" for c in cites)
+            parts.append(("", self.select(r, cands)))
+        shown: list[tuple[str, Citation, Quote]] = []
+        for d, group in parts:
+            for c in group:
+                cite, q = self.citation(len(shown) + 1, c)
+                if cite.verified:  # an unverified quote is never shown
+                    shown.append((d, cite.model_copy(update={"n": len(shown) + 1}), q))
+        t3 = time.perf_counter()
+        if not shown and not r.not_indexed and not (r.form == "comparison" and parts):
+            abstained = True
+        if r.form == "comparison" and not abstained and not any(d for d, _, _ in shown):
+            abstained = True
+        text = self.compose(r, shown, [d for d, _ in parts], abstained)
         ms = lambda a, b: round((b - a) * 1000, 1)  # noqa: E731
         answer = Answer(
             id=qid,
             question=question,
             answer=text,
             abstained=abstained,
-            citations=cites,
+            citations=[c for _, c, _ in shown],
             timings_ms={
                 "embed": ms(t0, t1),
                 "retrieve": ms(t1, t2),
                 "compose": ms(t2, t3),
                 "total": ms(t0, t3),
             },
-            role=role,
-            role_source=role_source,
-            role_note=role_note,
-            searched_also=[f"{x.term} (for “{x.said}”)" for x in analysis.expansions]
+            role=r.role,
+            role_source=r.role_source,
+            role_note=r.role_note,
+            searched_also=[f"{x.term} (for “{x.said}”)" for x in r.analysis.expansions]
             if mode != "dense"
             else [],
+            form=r.form,
+            not_indexed=list(r.not_indexed),
         )
         return Response(answer, evidence, list(hits))
+
+    # ------------------------------------------------------------------ writing
+
+    def _shown(self, cite: Citation, q: Quote, bullet: str = "") -> str:
+        """One quote in the answer text: a list or table row as its lead and bulleted items."""
+        if not q.items:
+            return f"{bullet}{q.text} [{cite.n}]"
+        pad = "  " if bullet else ""
+        lines = [f"{bullet}{q.lead} [{cite.n}]", *(f"{pad}- {item}" for item in q.items)]
+        if q.more:
+            lines.append(f"{pad}- … and {q.more} more on p. {cite.page_label or cite.page}")
+        return "\n".join(lines)
+
+    def compose(
+        self, r: Reading, shown: Sequence[tuple[str, Citation, Quote]], scope: Sequence[str], abstained: bool
+    ) -> str:
+        """The answer text: a short lead line, then bullets when there are several items;
+        every quote carries its ``[n]`` marker."""
+        if r.not_indexed:
+            names = "; ".join(f"{self._titles.get(d, d)} ({d})" for d in r.not_indexed)
+            cmds = " / ".join(f"`airq corpus fetch {d}`" for d in r.not_indexed)
+            head = (
+                f"Not indexed: {names} — airq cannot answer from it. Add it with {cmds} "
+                "(or `--from FOLDER` for a local copy), then `airq ingest`."
+            )
+            if not shown:
+                return head
+            return "\n".join(
+                [head, "Passages from other, indexed documents (they may be related):"]
+                + [f"- {self._short.get(c.doc, c.doc)}: {self._shown(c, q)}" for _, c, q in shown]
+            )
+        if abstained:
+            return (
+                "The indexed documents do not appear to answer this question. "
+                "The nearest passages are listed below; they may still help."
+            )
+        if r.form == "comparison":
+            lines: list[str] = []
+            for d in scope:
+                mine = [(c, q) for dd, c, q in shown if dd == d]
+                if not mine:
+                    lines.append(
+                        f"{self._short.get(d, d)}: says nothing on this point in the passages found."
+                    )
+                    continue
+                c, q = mine[0]
+                lines.append(f"{self._short.get(d, d)}: {self._shown(c, q)}")
+                lines += [self._shown(c2, q2, "- ") for c2, q2 in mine[1:]]
+            return "\n".join(lines)
+        first_doc = shown[0][1].doc
+        if r.form == "actions":
+            lines = [
+                "Recommended actions" + (f" for {self.taxonomy.roles[r.role].name}" if r.role else "") + ":"
+            ]
+            docs_in = list(dict.fromkeys(c.doc for _, c, _ in shown))
+            for d in docs_in:
+                if len(docs_in) > 1:
+                    lines.append(f"{self._short.get(d, d)}:")
+                lines += [self._shown(c, q, "- ") for _, c, q in shown if c.doc == d]
+            return "\n".join(lines)
+        lead = self._shown(shown[0][1], shown[0][2])
+        if r.form == "which_document":
+            lead = f"{self.catalog.title(first_doc)}: {lead}"
+        elif r.form == "yes_no":
+            lead = f"{self._short.get(first_doc, first_doc)} says: {lead}"
+        return "\n".join([lead, *(self._shown(c, q, "- ") for _, c, q in shown[1:])])
+
+
+NAMED_DOC_MARGIN = 0.15  # how much better another document's statement must be to come first
+
+
+def _is_action(c: Candidate) -> bool:
+    """A statement that tells someone to do something: a suggested action, an SSDF task or
+    note, a practice, or a sentence of a recommendation section."""
+    if c.statement.kind in ("item", "row", "list") and is_directive(
+        c.sentence, c.chunk.section or "practice"
+    ):
+        return True
+    return is_directive(c.sentence, c.chunk.section)
+
+
+def _distinct(cands: Sequence[Candidate], n: int, one_per_passage: bool = False) -> list[Candidate]:
+    """The first ``n`` candidates, none quoting a statement (or its text) twice; with
+    ``one_per_passage`` at most one per retrieved passage."""
+    out: list[Candidate] = []
+    seen: set[Statement] = set()
+    used: set[str] = set()
+    for c in cands:
+        if len(out) >= n:
+            break
+        if c.statement in seen or (one_per_passage and c.chunk.id in used):
+            continue
+        out.append(c)
+        seen.add(c.statement)
+        used.add(c.chunk.id)
+    return out
 
 
 def _nearest(cands: Sequence[Candidate], n: int = 3) -> list[Candidate]:
     """For an abstention: the closest passages, one quote each."""
-    out: list[Candidate] = []
-    for c in cands:
-        if all(c.chunk.id != o.chunk.id for o in out):
-            out.append(c)
-        if len(out) >= n:
-            break
-    return out
+    return _distinct(cands, n, one_per_passage=True)

@@ -265,11 +265,31 @@ function renderAnswer(article, body, reply, turnId) {
   if (reply.abstained) {
     article.classList.add("abstained");
     article.dataset.abstained = "true";
-    body.append(h("h3", { class: "abstain-heading", text: "Not covered by the indexed documents" }));
+    const missing = Array.isArray(reply.not_indexed) && reply.not_indexed.length;
+    body.append(h("h3", {
+      class: "abstain-heading",
+      text: missing ? "The document asked about is not indexed" : "Not covered by the indexed documents",
+    }));
   }
-  // Paragraphs on blank lines; single newlines are kept by CSS (white-space: pre-line).
-  const paragraphs = String(reply.answer || "").split(/\n\s*\n/).filter((p) => p.trim());
-  for (const p of paragraphs) body.append(h("p", {}, answerNodes(p, numbers, turnId)));
+  // Lines starting "- " are bullets (an indented "  - " is an item of the bullet above);
+  // other lines are paragraphs.
+  let list = null;
+  let sub = null;
+  for (const line of String(reply.answer || "").split("\n")) {
+    if (!line.trim()) { list = null; sub = null; continue; }
+    const nested = /^\s{2,}- /.test(line);
+    if (nested && list && list.lastChild) {
+      if (!sub) { sub = h("ul", { class: "answer-items" }); list.lastChild.append(sub); }
+      sub.append(h("li", {}, answerNodes(line.replace(/^\s*- /, ""), numbers, turnId)));
+    } else if (/^- /.test(line)) {
+      if (!list) { list = h("ul", { class: "answer-list" }); body.append(list); }
+      sub = null;
+      list.append(h("li", {}, answerNodes(line.slice(2), numbers, turnId)));
+    } else {
+      list = null; sub = null;
+      body.append(h("p", {}, answerNodes(line, numbers, turnId)));
+    }
+  }
 
   if (citations.length) {
     const headingId = `sources-${turnId}`;

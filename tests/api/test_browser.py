@@ -193,6 +193,10 @@ def test_ask_cite_and_open_pdf(
     text = turn.locator(".answer-text").inner_text()
     assert "[1]" in text, text
     expect(turn.locator('.answer-text a.cite-marker[data-n="1"]').first).to_be_visible()
+    # Every "- " line of the answer is a list item on the page, never a literal dash.
+    bullets = [line for line in reply["answer"].split("\n") if line.lstrip().startswith("- ")]
+    expect(turn.locator(".answer-text li")).to_have_count(len(bullets))
+    assert "\n- " not in text
 
     # First citation: page label, physical page in the title, a quote; data-* match the reply.
     item = turn.locator(".citation-item").first

@@ -75,10 +75,24 @@ def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
         "role_source",
         "role_note",
         "searched_also",
+        "form",
+        "not_indexed",
     }
     assert ans["searched_also"] == []  # "GenAI profile" names a document; "confabulation" is theirs
+    assert ans["not_indexed"] == [] and ans["form"] in ("definition", "fact")
     c = ans["citations"][0]
-    assert set(c) == {"n", "doc", "title", "page", "page_label", "section", "quote", "verified", "score"}
+    assert set(c) == {
+        "n",
+        "doc",
+        "title",
+        "page",
+        "page_end",
+        "page_label",
+        "section",
+        "quote",
+        "verified",
+        "score",
+    }
     assert c["verified"] is True and "total" in ans["timings_ms"]
 
     batch = tmp_path / "q.jsonl"

@@ -29,7 +29,10 @@ def test_bad_lines_are_named(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"d.jsonl:2: field 'kind'"):
         load(p)
     p.write_text(json.dumps({**good, "kind": "unanswerable"}) + "\n")
-    with pytest.raises(DatasetError, match="unanswerable question has empty gold"):
+    with pytest.raises(DatasetError, match="kind 'unanswerable' has empty gold"):
+        load(p)
+    p.write_text(json.dumps({**good, "kind": "not_indexed", "gold": [], "facts": []}) + "\n")
+    with pytest.raises(DatasetError, match="not_indexed: name the document"):
         load(p)
     p.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
     with pytest.raises(DatasetError, match="duplicate id"):

@@ -84,6 +84,8 @@ def test_gate() -> None:
     assert any("fact_recall" in b for b in breaches) and any("quote_verification" in b for b in breaches)
     assert not any("hit@5" in b for b in breaches)
     assert gate(m, {"system": "other", "minimums": {}}) == ["system 'other' was not evaluated"]
+    ceiling = gate(m, {"system": "verbose", "minimums": {}, "maximums": {"latency_p50_ms": -1.0}})
+    assert len(ceiling) == 1 and "> ceiling" in ceiling[0]
 
 
 def test_metric_helpers() -> None:

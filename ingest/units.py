@@ -1,0 +1,248 @@
+"""What each text unit of a page is, and the whole statements they form.
+
+Chunking cuts a page into sentence units (a sentence, a list item, a heading line). A reader
+needs more than a unit: a list's lead-in is empty without its items, a heading wrapped over
+two lines is two units, "3." is a unit of its own in AI 800-1, and a sentence that runs over
+a page break is two. ``statements`` rebuilds the statements a person would quote — a full
+sentence, a lead-in with its items, an SSDF task with its R/C/N notes, a GenAI-profile
+action with its risk tags — and ``unit_kind`` says which units are not statements at all
+(headings, contents lines, table residue, footnotes). Everything stays an offset into the
+cleaned page text, so every quote remains a verbatim slice of its page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from core.text import collapse_ws
+from core.types import Span
+
+UnitKind = Literal["prose", "lead_in", "item", "heading", "toc", "residue", "footnote", "marker"]
+StatementKind = Literal["sentence", "list", "row", "item", "heading", "toc", "residue", "footnote"]
+
+# A list item: a bullet, "1." / "a)" / "(b)", an SSDF note "R1:" (after an optional
+# priority), a GenAI-profile action id "GV-1.3-007".
+_ITEM = re.compile(
+    r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s|"
+    r"(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\b)"
+)
+_NOTE = re.compile(r"^(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s")
+_MARKER_ONLY = re.compile(r"^(?:[•▪◦●■–-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\d{1,2})$")
+# SSDF task titles ("PW.1.1: …") and AI RMF / AI 800-1 statement titles.
+_TASK = re.compile(r"^(?:(?:PO|PS|PW|RV)\.\d+\.\d+|(?:GOVERN|MAP|MEASURE|MANAGE) \d+\.\d+)\s*:")
+_OBJECTIVE = re.compile(r"^(?:Objective|Practice) \d+(?:\.\d+)?:")
+_TOC = re.compile(r"\.{4,}|…{2,}|(?:\. ){4,}|^(?:table of )?contents$", re.I)
+_TERMINAL = re.compile(r"[.!?:;][\"”’)\]]*\s*$")
+# A footnote number glued to a word or to a sentence's end ("databases.37", "models”5"),
+# never the last digit of "4.1".
+_FOOTNOTE_TAIL = re.compile(r"(?:(?<=[a-z)”’\"])|(?<=[a-z)”’\"][.!?,;:]))\d{1,3}$")
+_FOOTNOTE_HEAD = re.compile(r"^\d{1,3}\s+(?=[A-Z“\"])")
+# Table residue: column headers, continuation notes, reference columns, risk-tag lists.
+_RESIDUE = re.compile(
+    r"^(?:\(Continued\)|Continued on next page|Categories Subcategories|Action ID Suggested Action|"
+    r"Practice Task Priority|AI RMF:|OWASP:|MITRE ATLAS|Adv ML|NIST AI 100-2|AI Actor Tasks:|"
+    r"\[(?:Modified|New|Not)[^\]]*\]\s*(?:High|Medium|Low)?\s*$|(?:Fig\.|Figure|Table)\s+\d+\.?$|"
+    r"(?:Govern|Map|Measure|Manage) \d+\.\d+[,;])",
+    re.IGNORECASE,
+)
+_FRONT = re.compile(
+    r"available free of charge|https?://doi\.org|U\.S\. Department of Commerce|Secretary$|"
+    r"^NIST (?:AI|SP) [\d-]+[A-Za-z]*$|^(?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}$",
+    re.IGNORECASE,
+)
+
+
+# A lead-in printed without its colon: "Organizations can document the following".
+_OPEN_LEAD = re.compile(r"\b(?:the following|include|includes|including|such as|as follows)$", re.I)
+
+
+def _is_label_list(text: str) -> bool:
+    """ "Data Privacy; Information Integrity; Confabulation": the GenAI profile's risk tags."""
+    parts = [p.strip() for p in text.split(";")]
+    return len(parts) >= 2 and all(
+        len(p.split()) <= 7 and p[:1].isupper() and not re.search(r"\d", p) for p in parts if p
+    )
+
+
+def _ends(text: str) -> bool:
+    return bool(_TERMINAL.search(_FOOTNOTE_TAIL.sub("", text)))
+
+
+def unit_kind(text: str) -> UnitKind:
+    """What one unit's text is, from the text alone (collapsed whitespace)."""
+    t = collapse_ws(text)
+    if not t:
+        return "residue"
+    if _MARKER_ONLY.match(t):
+        return "marker"
+    if _TOC.search(t) and not _ends(t):
+        return "toc"
+    if _RESIDUE.match(t) or _is_label_list(t) or _FRONT.search(t):
+        return "residue"
+    if _ITEM.match(t):
+        return "item"
+    if _FOOTNOTE_HEAD.match(t) and len(t.split()) > 4:
+        return "footnote"
+    if (t.endswith(":") and len(t.split()) >= 3 and not _TASK.match(t)) or _OPEN_LEAD.search(t):
+        return "lead_in"
+    if not _ends(t) and not _TASK.match(t) and not _OBJECTIVE.match(t):
+        return "heading"
+    return "prose"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A quotable whole: ``units`` are (page, start, end) in reading order, possibly over a
+    page break. ``parts`` splits a list or table row into its lead and items for display."""
+
+    doc: str
+    units: tuple[Span, ...]
+    kind: StatementKind
+    parts: tuple[tuple[int, int], ...] = ()  # index ranges of units: [lead], then each item
+
+    @property
+    def page(self) -> int:
+        return self.units[0].page
+
+    @property
+    def page_end(self) -> int:
+        return self.units[-1].page
+
+    def pieces(self) -> list[Span]:
+        """One contiguous span per page: what the quote is, page by page."""
+        out: list[Span] = []
+        for u in self.units:
+            if out and out[-1].page == u.page:
+                out[-1] = Span(u.page, out[-1].start, u.end)
+            else:
+                out.append(Span(u.page, u.start, u.end))
+        return out
+
+
+def trim(text: str) -> tuple[int, int]:
+    """Offsets inside ``text`` with footnote markers cut from its ends ("databases.37" →
+    "databases."; "6 Some commenters …" → "Some commenters …"): still a verbatim slice."""
+    start, end = 0, len(text.rstrip())
+    m = _FOOTNOTE_HEAD.match(text)
+    if m and len(text[m.end() :].split()) > 4:
+        start = m.end()
+    m = _FOOTNOTE_TAIL.search(text[:end])
+    if m and not re.search(r"\d[.,]?$", text[: m.start()]):
+        end = m.start()
+    return start, end
+
+
+MAX_ITEMS = 12  # a list longer than this is cut, with "… and N more"
+
+
+def statements(
+    doc: str, units: Sequence[Span], pages: Mapping[int, str]
+) -> tuple[list[Statement], list[int]]:
+    """The statements of one document's units (in reading order), and for each unit the
+    index of the statement that holds it.
+
+    Rules, in order: a bare marker ("3.") joins the text after it; a unit that does not end
+    a sentence continues into a following unit that starts in lower case (wrapped titles,
+    sentences over a page break); a lead-in ending in ":" takes the items after it; an SSDF
+    task or AI RMF subcategory title takes the R/C/N notes after it; an item takes the risk
+    tags after it (GenAI-profile rows).
+    """
+    texts = [collapse_ws(pages[u.page][u.start : u.end]) for u in units]
+    kinds = [unit_kind(t) for t in texts]
+    # 1. Runs: a marker with its text, a unit with its lower-case continuation.
+    runs: list[list[int]] = []
+    i = 0
+    while i < len(units):
+        run = [i]
+        while True:
+            j = run[-1]
+            nxt = j + 1
+            if nxt >= len(units) or units[nxt].page - units[j].page > 1:
+                break
+            open_end = not _ends(texts[j]) and kinds[j] not in ("toc", "residue")
+            # A title wrapped over lines goes on until it ends ("GOVERN 2.2: … receive" /
+            # "AI risk management training …"); any other open line only into lower case.
+            titled = bool(_TASK.match(texts[run[0]]) or _OBJECTIVE.match(texts[run[0]]))
+            if (kinds[j] == "marker" and len(run) <= 2) or (
+                open_end
+                and (texts[nxt][:1].islower() or (titled and kinds[nxt] in ("prose", "heading", "lead_in")))
+            ):
+                run.append(nxt)
+                continue
+            break
+        runs.append(run)
+        i = run[-1] + 1
+    run_text = [collapse_ws(" ".join(texts[k] for k in r)) for r in runs]
+    run_kind: list[UnitKind] = []
+    for r, t in zip(runs, run_text, strict=True):
+        k = unit_kind(t)
+        if kinds[r[0]] == "marker" and k != "marker":
+            k = "item"
+        run_kind.append(k)
+    # 2. Group runs into statements.
+    out: list[Statement] = []
+    owner = [0] * len(units)
+    skipped: set[int] = set()
+    i = 0
+    while i < len(runs):
+        if i in skipped:
+            out.append(Statement(doc, tuple(units[u] for u in runs[i]), "residue", ((0, len(runs[i])),)))
+            for u in runs[i]:
+                owner[u] = len(out) - 1
+            i += 1
+            continue
+        k = run_kind[i]
+        head = run_text[i]
+        members = [i]
+        kind: StatementKind
+        if k in ("lead_in", "heading") or (k == "prose" and _TASK.match(head)):
+            j = i + 1
+            while j < len(runs) and run_kind[j] in ("item", "residue") and len(members) <= 60:
+                if k == "prose" and run_kind[j] == "item" and not _NOTE.match(run_text[j]):
+                    break  # a task's row holds its R/C/N notes, not the next table's items
+                if run_kind[j] == "residue" and not _is_label_list(run_text[j]):
+                    # A table's header repeated at the top of the next page does not end the
+                    # list; it is left out of the quote.
+                    if units[runs[j][0]].page != units[runs[members[-1]][-1]].page:
+                        skipped.add(j)
+                        j += 1
+                        continue
+                    break
+                members.append(j)
+                j += 1
+            items = [m for m in members[1:] if run_kind[m] == "item"]
+            # A heading leads a list only when two items or more follow ("Suggested Actions").
+            if k == "heading" and len(items) < 2:
+                items = []
+            # A lead-in whose items never came is no statement: quoted alone it promises a list.
+            kind = "sentence" if k == "prose" else "heading"
+            if items:
+                kind = "list" if k != "prose" else "row"
+            else:
+                members = [i]
+        elif k == "item":
+            j = i + 1
+            while j < len(runs) and run_kind[j] == "residue" and _is_label_list(run_text[j]):
+                members.append(j)
+                j += 1
+            kind = "item"
+        elif k == "prose":
+            kind = "sentence"
+        elif k == "heading" or k == "toc" or k == "footnote" or k == "residue":
+            kind = k
+        else:  # a marker with nothing after it
+            kind = "residue"
+        # Trailing residue (risk tags) is shown with its row but is not an item.
+        parts = tuple((runs[m][0], runs[m][-1] + 1) for m in members if run_kind[m] != "residue" or m == i)
+        flat = [u for m in members for u in runs[m]]
+        lo = flat[0]
+        rel = tuple((a - lo, b - lo) for a, b in parts)
+        out.append(Statement(doc, tuple(units[u] for u in flat), kind, rel))
+        for u in flat:
+            owner[u] = len(out) - 1
+        i = members[-1] + 1
+    return out, owner

@@ -1,0 +1,84 @@
+"""Statements rebuilt from sentence units: lists with their items, wrapped titles, sentences
+over a page break, table rows; and what is not a statement at all."""
+
+from __future__ import annotations
+
+from core.types import Page, Span
+from ingest.chunk import sentence_units
+from ingest.units import statements, trim, unit_kind
+
+
+def _statements(*texts: str) -> list[tuple[str, list[str]]]:
+    pages = {n: t for n, t in enumerate(texts, start=1)}
+    units = [
+        Span(u.page, u.start, u.end)
+        for n, t in pages.items()
+        for u in sentence_units(Page("d", n, str(n), t))
+    ]
+    out, owner = statements("d", units, pages)
+    assert len(owner) == len(units) and max(owner) == len(out) - 1
+    return [(s.kind, [" ".join(pages[p.page][p.start : p.end].split()) for p in s.pieces()]) for s in out]
+
+
+def test_unit_kinds() -> None:
+    assert unit_kind("Suggested Actions") == "heading"
+    assert unit_kind("Introduction ........................ 5") == "toc"
+    assert unit_kind("Data Privacy; Information Integrity; Confabulation") == "residue"
+    assert unit_kind("AI Actor Tasks: AI Deployment, TEVV") == "residue"
+    assert unit_kind("• Establish policies for incident response.") == "item"
+    assert unit_kind("GV-1.3-007 Devise a plan to halt development.") == "item"
+    assert unit_kind("The documentation should include the following:") == "lead_in"
+    assert unit_kind("3.") == "marker"
+    assert unit_kind("Risk refers to the composite measure of an event's probability.") == "prose"
+
+
+def test_lead_in_keeps_its_items_and_markers_join_their_text() -> None:
+    page = (
+        "Recommendations to implement Practice 7.3:\n\n1.\n\nDefine the category of misuse events to report."
+        "\n\n2.\n\nCollate verified reports of misuse.\n\nThis sentence stands alone after the list ends."
+    )
+    got = _statements(page)
+    assert got[0][0] == "list"
+    assert "Collate verified reports of misuse." in got[0][1][0]
+    assert got[1] == ("sentence", ["This sentence stands alone after the list ends."])
+
+
+def test_wrapped_title_and_page_break_are_one_statement() -> None:
+    got = _statements(
+        "GOVERN 2.2: The organization's personnel and partners receive\nAI risk management training.\n"
+        "Risk may change over time, which can affect decisions",
+        "about fairness in certain domains.\nA new sentence starts here on the page.",
+    )
+    assert got[0] == (
+        "sentence",
+        ["GOVERN 2.2: The organization's personnel and partners receive AI risk management training."],
+    )
+    kind, pieces = got[1]
+    assert kind == "sentence" and pieces == [
+        "Risk may change over time, which can affect decisions",
+        "about fairness in certain domains.",
+    ]
+
+
+def test_table_row_with_notes_and_risk_tags() -> None:
+    got = _statements(
+        "PW.1.1: Use forms of risk modeling to assess the security risk.\n"
+        "High R1: Incorporate AI threat types.\nC1: Consider data poisoning.\n"
+        "GV-1.4-001 Establish policies to prevent CSAM.\nData Privacy; Information Integrity"
+    )
+    assert got[0][0] == "row" and "C1: Consider data poisoning." in got[0][1][0]
+    assert got[1] == (
+        "item",
+        ["GV-1.4-001 Establish policies to prevent CSAM. Data Privacy; Information Integrity"],
+    )
+
+
+def test_footnote_markers_are_trimmed_from_the_ends() -> None:
+    text = "Share verified reports with AI incident databases.37"
+    a, b = trim(text)
+    assert text[a:b] == "Share verified reports with AI incident databases."
+    text = "6 Some commenters have noted that the terms anthropomorphize GAI."
+    a, b = trim(text)
+    assert text[a:b].startswith("Some commenters")
+    text = "The AI RMF mapping is Manage 4.1"
+    assert trim(text) == (0, len(text))  # a version number is no footnote

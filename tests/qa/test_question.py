@@ -1,0 +1,80 @@
+"""The question is read once: its form and the documents it names, indexed or not."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.analyze import Analysis, QueryAnalyzer
+from qa.question import form_of
+
+NAMES = {
+    "nist-ai-100-1": ["AI RMF", "AI Risk Management Framework"],
+    "nist-ai-600-1": ["GenAI profile", "AI 600-1"],
+    "nist-ai-rmf-playbook": ["Playbook"],
+}
+ABSENT = {
+    "dhs-ai-roles-framework": ["Roles and Responsibilities Framework", "DHS framework"],
+    "csi-ai-data-security": ["AI Data Security"],
+}
+PUBLISHERS = {
+    "nist-ai-100-1": "NIST",
+    "nist-ai-600-1": "NIST",
+    "nist-ai-rmf-playbook": "NIST",
+    "dhs-ai-roles-framework": "DHS",
+    "csi-ai-data-security": "NSA AISC, CISA, FBI",
+}
+ANALYZER = QueryAnalyzer(NAMES, absent=ABSENT, publishers=PUBLISHERS)
+
+
+def _form(q: str) -> str:
+    a = ANALYZER.run(q)
+    from ingest.identifiers import find_identifiers
+
+    return form_of(q, a, tuple(find_identifiers(q)))
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        ("What does GOVERN 1.2 say?", "lookup"),
+        ("What's on page 19 of the AI RMF?", "lookup"),
+        ("How do the AI RMF and the GenAI profile differ on third-party risk?", "comparison"),
+        ("Which document says model weights must be protected from insiders?", "which_document"),
+        ("What are the seven characteristics of trustworthy AI?", "enumeration"),
+        ("List the risks unique to generative AI.", "enumeration"),
+        ("We run a water utility. What should we do before deploying an AI model?", "actions"),
+        ("What are my responsibilities as a deployer?", "actions"),
+        ("Does the GenAI profile cover speculative risks?", "yes_no"),
+        ("How does the AI RMF define risk?", "definition"),
+        ("Why is measuring AI risk hard?", "fact"),
+    ],
+)
+def test_form_of(question: str, form: str) -> None:
+    assert _form(question) == form
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("What does the DHS framework ask of cloud providers?", ["dhs-ai-roles-framework"]),
+        ("Under DHS's AI roles framework, who monitors models?", ["dhs-ai-roles-framework"]),
+        ("What does the Roles and Responsibilities Framework say?", ["dhs-ai-roles-framework"]),
+        ("What does DHS expect of utilities?", ["dhs-ai-roles-framework"]),  # publisher only
+        ("What does CISA recommend for training data?", ["csi-ai-data-security"]),
+        ("What does the AI RMF say about DHS?", []),  # an indexed document is named
+        ("What does the framework say about risk tolerance?", []),  # the indexed one
+        ("What is confabulation?", []),
+    ],
+)
+def test_documents_that_are_not_indexed(question: str, absent: list[str]) -> None:
+    assert list(ANALYZER.run(question).not_indexed) == absent
+
+
+def test_a_publisher_with_an_indexed_document_names_none() -> None:
+    both = QueryAnalyzer(
+        {**NAMES, "dhs-ai-roles-framework": ["DHS framework"]},
+        absent={"dhs-guidelines": ["DHS guidelines"]},
+        publishers={**PUBLISHERS, "dhs-guidelines": "DHS"},
+    )
+    assert both.run("What does DHS expect of utilities?").not_indexed == ()
+    assert isinstance(both.run("x"), Analysis)
