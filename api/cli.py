@@ -527,14 +527,18 @@ def eval_retrieval(
 
 @eval_app.command("calibrate")
 def eval_calibrate(
-    dataset: Annotated[Path | None, typer.Option(help="JSONL question set.")] = None,
+    dataset: Annotated[
+        list[Path] | None, typer.Option(help="JSONL question set; give it more than once to fit on several.")
+    ] = None,
     max_false_abstention: Annotated[float, typer.Option(min=0.0, max=0.5)] = 0.1,
 ) -> None:
-    """Fit the abstention threshold on a question set and record it in qa/calibration.json."""
+    """Fit the abstention threshold on question sets and record it in qa/calibration.json.
+    Questions about documents that are not indexed abstain by rule and are left out."""
     from eval.calibrate import fit_threshold, write
     from qa.answer import CALIBRATION, AbstainPolicy
 
-    path, qs = _dataset(dataset)
+    sets = [_dataset(d) for d in dataset] if dataset else [_dataset(None)]
+    qs = [q for _, s in sets for q in s if q.kind != "not_indexed"]
     engine = _engine()
     engine.answerer.policy = AbstainPolicy(float("-inf"))
     scores = {q.id: engine.answerer.respond(q.question).evidence for q in qs}
@@ -543,7 +547,7 @@ def eval_calibrate(
         [scores[q.id] for q in qs if not q.answerable],
         max_false_abstention,
     )
-    write(cal, path, CALIBRATION)
+    write(cal, [p for p, _ in sets], CALIBRATION)
     out.print(
         f"threshold {cal.threshold:.4f}: abstains on {cal.abstain_recall:.0%} of {cal.n_unanswerable} "
         f"unanswerable, {cal.false_abstention:.0%} of {cal.n_answerable} answerable; written to {CALIBRATION}"

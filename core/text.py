@@ -26,6 +26,26 @@ def verify_form(text: str) -> str:
     return collapse_ws(unicodedata.normalize("NFKC", text).translate(_SOFT))
 
 
+# A footnote reference number glued to a word or to the punctuation after it ("attacks.22",
+# "capabilities,1 and", "misuse12"): never a version ("1.1"), an identifier ("R1", "GV-1.2")
+# or a number standing alone ("EO 14110").
+_FOOTNOTE_MARK = re.compile(
+    r"(?:(?<=[a-z]{3}[.,;:”’\")\]])|(?<=[a-z]{3}[.,;:”’\")\]]{2})|(?<=[a-z]{4}))\d{1,2}(?=[\s,;:]|$)"
+)
+
+
+def strip_footnotes(text: str) -> str:
+    """``text`` without footnote reference numbers: how quotes are shown."""
+    return _FOOTNOTE_MARK.sub("", text)
+
+
+def quote_form(text: str) -> str:
+    """The one normalisation under which a shown quote must be a contiguous span of its
+    page: ``verify_form`` (whitespace collapsed, NFKC, soft hyphens dropped) and footnote
+    reference numbers dropped (``strip_footnotes``), applied alike to quote and page."""
+    return strip_footnotes(verify_form(text))
+
+
 def loose_form(text: str) -> str:
     """Lower-case, quotes/dashes unified, hyphen breaks and punctuation dropped.
 

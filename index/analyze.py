@@ -128,7 +128,12 @@ class QueryAnalyzer:
                     re.search(rf"\b{token}\b", p) for p in indexed_publishers
                 ):
                     self._by_publisher.setdefault(token, []).append(d)
-        self._titles = {d: (aliases[0] if aliases else d) for d, aliases in (absent or {}).items()}
+        # What each absent document is called and who published it, as words: which of a
+        # publisher's documents a question means is the one it shares most words with.
+        self._words = {
+            d: set(re.findall(r"[a-z]{4,}", " ".join([*aliases, (publishers or {}).get(d, "")]).lower()))
+            for d, aliases in (absent or {}).items()
+        }
         pairs = [(alias, doc) for doc, aliases in names.items() for alias in {doc, *aliases} if alias]
         # Longest alias first, so "AI RMF Playbook" claims its words before "AI RMF" can.
         pairs.sort(key=lambda p: -len(p[0]))
@@ -166,17 +171,11 @@ class QueryAnalyzer:
             docs = self._by_publisher.get(token, [])
             if docs:
                 words = set(re.findall(r"[a-z]{4,}", text.lower()))
-                best = max(
-                    docs,
-                    key=lambda d: (
-                        len(words & set(re.findall(r"[a-z]{4,}", self._titles[d].lower()))),
-                        -docs.index(d),
-                    ),
-                )
+                best = max(docs, key=lambda d: (len(words & self._words[d]), -docs.index(d)))
                 return [best]
         return []
 
-    def _without_names(self, text: str) -> str:
+    def without_names(self, text: str) -> str:
         """The text with the documents' names blanked: "GenAI profile" names a document, it
         does not ask about generative AI."""
         for pattern, _ in self._aliases:
@@ -203,7 +202,7 @@ class QueryAnalyzer:
             terms_quoted=quoted,
             captions=tuple(dict.fromkeys(f"{k.title()} {n}" for k, n in _CAPTION.findall(text))),
             expansions=(
-                self.thesaurus.expand(self._without_names(text if expand_from is None else expand_from))
+                self.thesaurus.expand(self.without_names(text if expand_from is None else expand_from))
                 if self.thesaurus
                 else ()
             ),

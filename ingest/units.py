@@ -20,7 +20,7 @@ from typing import Literal
 from core.text import collapse_ws
 from core.types import Span
 
-UnitKind = Literal["prose", "lead_in", "item", "heading", "toc", "residue", "footnote", "marker"]
+UnitKind = Literal["prose", "lead_in", "item", "heading", "toc", "residue", "footnote", "marker", "fragment"]
 StatementKind = Literal["sentence", "list", "row", "item", "heading", "toc", "residue", "footnote"]
 
 # A list item: a bullet, "1." / "a)" / "(b)", an SSDF note "R1:" (after an optional
@@ -29,7 +29,17 @@ _ITEM = re.compile(
     r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s|"
     r"(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\b)"
 )
+_BULLET = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
+_FIRST_NUMBER = re.compile(r"^\(?(?:1|a)[.)]\s")
+_NUMBERED = re.compile(r"^\(?(\d{1,2}|[a-z])[.)]\s")
 _NOTE = re.compile(r"^(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s")
+# "– and details about …": the rest of a sentence whose start is elsewhere.
+_DASH_CONTINUES = re.compile(r"^[–—]\s+[a-z]")
+# What a unit can start with that is not part of its statement: an SSDF table's provenance
+# label ("[Not part of SSDF 1.1]") or a title line run into the text below it ("State of AI
+# Incident Tracking and Disclosure" / "Formal channels do not …").
+_LABEL = re.compile(r"^\[(?:Not part of|Modified from|New)[^\]]{0,40}\]\s*")
+_TITLE_LINE = re.compile(r"^((?:[ivx]{1,4}|\d{1,2}(?:\.\d{1,2})*\.?)\s+)?([A-Z][^\n.:;?!]{2,80})\n(?=[A-Z•])")
 _MARKER_ONLY = re.compile(r"^(?:[•▪◦●■–-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\d{1,2})$")
 # SSDF task titles ("PW.1.1: …") and AI RMF / AI 800-1 statement titles.
 _TASK = re.compile(r"^(?:(?:PO|PS|PW|RV)\.\d+\.\d+|(?:GOVERN|MAP|MEASURE|MANAGE) \d+\.\d+)\s*:")
@@ -49,7 +59,8 @@ _RESIDUE = re.compile(
     re.IGNORECASE,
 )
 _FRONT = re.compile(
-    r"available free of charge|https?://doi\.org|U\.S\. Department of Commerce|Secretary$|"
+    r"^Acknowledg(?:e)?ments?\b|available free of charge|https?://doi\.org|"
+    r"U\.S\. Department of Commerce|Secretary$|"
     r"^NIST (?:AI|SP) [\d-]+[A-Za-z]*$|^(?:January|February|March|April|May|June|July|August|"
     r"September|October|November|December) \d{4}$",
     re.IGNORECASE,
@@ -68,6 +79,38 @@ def _is_label_list(text: str) -> bool:
     )
 
 
+def _is_title(line: str) -> bool:
+    """A short line in title case: "State of AI Incident Tracking and Disclosure"."""
+    words = line.split()
+    long = [w for w in words if len(w) > 3]
+    return 2 <= len(words) <= 12 and bool(long) and sum(w[0].isupper() for w in long) >= 0.75 * len(long)
+
+
+def lead_trim(text: str) -> int:
+    """How many characters at the start of a unit's text are not its statement: a provenance
+    label or a title line run into the text below it. 0 when none."""
+    m = _LABEL.match(text)
+    if m:
+        return m.end()
+    m = _TITLE_LINE.match(text)
+    # A numbered title may be one word ("ii Audience"); the text below must be a statement.
+    titled = m is not None and (_is_title(m.group(2)) or (bool(m.group(1)) and len(m.group(2).split()) <= 3))
+    return m.end() if m is not None and titled and len(text[m.end() :].split()) >= 4 else 0
+
+
+# A table's column header or continuation note run onto the end of a row's text
+# ("… construct validation" / "Action ID Suggested Action GAI Risks").
+_RESIDUE_TAIL = re.compile(
+    r"\s+(?:Action ID\s+Suggested Action\s+GAI Risks|Categories\s+Subcategories|Continued on next page)\s*$"
+)
+
+
+def tail_trim(text: str) -> int:
+    """Where a unit's statement ends: before table residue run onto its end."""
+    m = _RESIDUE_TAIL.search(text)
+    return m.start() if m and m.start() > 0 else len(text)
+
+
 def _ends(text: str) -> bool:
     return bool(_TERMINAL.search(_FOOTNOTE_TAIL.sub("", text)))
 
@@ -79,15 +122,19 @@ def unit_kind(text: str) -> UnitKind:
         return "residue"
     if _MARKER_ONLY.match(t):
         return "marker"
-    if _TOC.search(t) and not _ends(t):
+    if _TOC.search(t):
         return "toc"
+    if _DASH_CONTINUES.match(t) or t[:1].islower():
+        return "fragment"  # the rest of a sentence whose start is elsewhere
     if _RESIDUE.match(t) or _is_label_list(t) or _FRONT.search(t):
         return "residue"
     if _ITEM.match(t):
         return "item"
     if _FOOTNOTE_HEAD.match(t) and len(t.split()) > 4:
         return "footnote"
-    if (t.endswith(":") and len(t.split()) >= 3 and not _TASK.match(t)) or _OPEN_LEAD.search(t):
+    if t.endswith(":") and len(t.split()) < 3:
+        return "heading"  # "Appendix B:"
+    if (t.endswith(":") and not _TASK.match(t)) or _OPEN_LEAD.search(t):
         return "lead_in"
     if not _ends(t) and not _TASK.match(t) and not _OBJECTIVE.match(t):
         return "heading"
@@ -103,6 +150,7 @@ class Statement:
     units: tuple[Span, ...]
     kind: StatementKind
     parts: tuple[tuple[int, int], ...] = ()  # index ranges of units: [lead], then each item
+    label: str = ""  # a list's heading ("Suggested Actions"): its lead, shown but not quoted
 
     @property
     def page(self) -> int:
@@ -112,15 +160,24 @@ class Statement:
     def page_end(self) -> int:
         return self.units[-1].page
 
-    def pieces(self) -> list[Span]:
-        """One contiguous span per page: what the quote is, page by page."""
-        out: list[Span] = []
-        for u in self.units:
-            if out and out[-1].page == u.page:
-                out[-1] = Span(u.page, out[-1].start, u.end)
-            else:
-                out.append(Span(u.page, u.start, u.end))
-        return out
+    def pieces(self, texts: Mapping[int, str], upto: int | None = None) -> list[tuple[Span, str]]:
+        """The quote, page by page: contiguous spans of the page texts, each with what joins
+        it to the one before ("" first, " " over a page break, " … " over text left out on
+        the same page, such as an SSDF provenance label)."""
+        return pieces(self.units[:upto], texts)
+
+
+def pieces(units: Sequence[Span], texts: Mapping[int, str]) -> list[tuple[Span, str]]:
+    """Units merged into the fewest contiguous spans (see ``Statement.pieces``)."""
+    out: list[tuple[Span, str]] = []
+    for u in units:
+        if out and out[-1][0].page == u.page and not texts[u.page][out[-1][0].end : u.start].strip():
+            prev, sep = out[-1]
+            out[-1] = (Span(u.page, prev.start, u.end), sep)
+        else:
+            sep = "" if not out else (" " if out[-1][0].page != u.page else " … ")
+            out.append((Span(u.page, u.start, u.end), sep))
+    return out
 
 
 def trim(text: str) -> tuple[int, int]:
@@ -151,6 +208,16 @@ def statements(
     task or AI RMF subcategory title takes the R/C/N notes after it; an item takes the risk
     tags after it (GenAI-profile rows).
     """
+    units = [
+        Span(
+            u.page,
+            u.start + lead_trim(pages[u.page][u.start : u.end]),
+            u.start + tail_trim(pages[u.page][u.start : u.end]),
+        )
+        if u.end > u.start
+        else u
+        for u in units
+    ]
     texts = [collapse_ws(pages[u.page][u.start : u.end]) for u in units]
     kinds = [unit_kind(t) for t in texts]
     # 1. Runs: a marker with its text, a unit with its lower-case continuation.
@@ -169,7 +236,11 @@ def statements(
             titled = bool(_TASK.match(texts[run[0]]) or _OBJECTIVE.match(texts[run[0]]))
             if (kinds[j] == "marker" and len(run) <= 2) or (
                 open_end
-                and (texts[nxt][:1].islower() or (titled and kinds[nxt] in ("prose", "heading", "lead_in")))
+                and (
+                    texts[nxt][:1].islower()
+                    or kinds[nxt] == "fragment"
+                    or (titled and kinds[nxt] in ("prose", "heading", "lead_in"))
+                )
             ):
                 run.append(nxt)
                 continue
@@ -187,6 +258,7 @@ def statements(
     out: list[Statement] = []
     owner = [0] * len(units)
     skipped: set[int] = set()
+    attached: set[int] = set()
     i = 0
     while i < len(runs):
         if i in skipped:
@@ -198,10 +270,23 @@ def statements(
         k = run_kind[i]
         head = run_text[i]
         members = [i]
+        bare = False  # a list without a lead-in
         kind: StatementKind
         if k in ("lead_in", "heading") or (k == "prose" and _TASK.match(head)):
             j = i + 1
-            while j < len(runs) and run_kind[j] in ("item", "residue") and len(members) <= 60:
+            while j < len(runs) and len(members) <= 60:
+                if run_kind[j] == "prose" and k != "prose" and run_kind[members[-1]] in ("item", "prose"):
+                    # An item's second sentence ("• The data … context. Additionally, …"):
+                    # part of the item when more items follow it.
+                    after = next((x for x in range(j, min(j + 3, len(runs))) if run_kind[x] != "prose"), None)
+                    if after is not None and run_kind[after] == "item" and len(members) > 1:
+                        attached.add(j)
+                        members.append(j)
+                        j += 1
+                        continue
+                    break
+                if run_kind[j] not in ("item", "residue"):
+                    break
                 if k == "prose" and run_kind[j] == "item" and not _NOTE.match(run_text[j]):
                     break  # a task's row holds its R/C/N notes, not the next table's items
                 if run_kind[j] == "residue" and not _is_label_list(run_text[j]):
@@ -215,8 +300,9 @@ def statements(
                 members.append(j)
                 j += 1
             items = [m for m in members[1:] if run_kind[m] == "item"]
-            # A heading leads a list only when two items or more follow ("Suggested Actions").
-            if k == "heading" and len(items) < 2:
+            # A heading leads a list only when two bullets or numbered items or more follow
+            # ("Suggested Actions"); a GenAI risk tag above an action row is no list heading.
+            if k == "heading" and (len(items) < 2 or not all(_BULLET.match(run_text[m]) for m in items)):
                 items = []
             # A lead-in whose items never came is no statement: quoted alone it promises a list.
             kind = "sentence" if k == "prose" else "heading"
@@ -224,6 +310,26 @@ def statements(
                 kind = "list" if k != "prose" else "row"
             else:
                 members = [i]
+        elif k == "item" and _FIRST_NUMBER.match(head):
+            # A numbered list with no lead-in ("1. CBRN Information …", "2. Confabulation …"):
+            # its items in order, an item's second sentence with it; the section names it.
+            j, expect = i + 1, 2
+            while j < len(runs) and len(members) <= 60:
+                number = _NUMBERED.match(run_text[j])
+                if run_kind[j] == "item" and number and number.group(1) in (str(expect), chr(96 + expect)):
+                    members.append(j)
+                    expect += 1
+                elif run_kind[j] == "prose" and j + 1 < len(runs) and _NUMBERED.match(run_text[j + 1]):
+                    attached.add(j)
+                    members.append(j)
+                else:
+                    break
+                j += 1
+            kind = "list" if expect > 3 else "item"
+            if kind == "item":
+                members = [i]
+            else:
+                bare = True
         elif k == "item":
             j = i + 1
             while j < len(runs) and run_kind[j] == "residue" and _is_label_list(run_text[j]):
@@ -234,14 +340,29 @@ def statements(
             kind = "sentence"
         elif k == "heading" or k == "toc" or k == "footnote" or k == "residue":
             kind = k
-        else:  # a marker with nothing after it
+        else:  # a marker with nothing after it, or the rest of a sentence begun elsewhere
             kind = "residue"
+        label = ""
+        if kind == "list" and k == "heading":
+            # The heading labels the list; the quote is the items.
+            label = head
+            members = members[1:]
         # Trailing residue (risk tags) is shown with its row but is not an item.
-        parts = tuple((runs[m][0], runs[m][-1] + 1) for m in members if run_kind[m] != "residue" or m == i)
-        flat = [u for m in members for u in runs[m]]
-        lo = flat[0]
-        rel = tuple((a - lo, b - lo) for a, b in parts)
-        out.append(Statement(doc, tuple(units[u] for u in flat), kind, rel))
+        parts: list[tuple[int, int]] = []
+        flat: list[int] = []
+        for m in members:
+            if m in attached and parts:
+                parts[-1] = (parts[-1][0], len(flat) + len(runs[m]))  # the item's own sentence
+            elif run_kind[m] != "residue" or m == members[0]:
+                parts.append((len(flat), len(flat) + len(runs[m])))
+            flat += runs[m]
+        if label or bare:
+            # Every part is an item: an empty lead keeps parts[0] the lead for all lists.
+            parts.insert(0, (0, 0))
+        out.append(Statement(doc, tuple(units[u] for u in flat), kind, tuple(parts), label))
+        if label:
+            for u in runs[i]:
+                owner[u] = len(out) - 1
         for u in flat:
             owner[u] = len(out) - 1
         i = members[-1] + 1

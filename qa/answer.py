@@ -12,20 +12,21 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from core.text import collapse_ws, verify_form
+from core.text import collapse_ws, quote_form, strip_footnotes
 from core.types import Answer, Chunk, Citation, Span
 from corpus.manifest import load_manifest
 from corpus.roles import Taxonomy, load_taxonomy
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
+from ingest.chunk import section_tail
 from ingest.identifiers import own_identifier
-from ingest.units import MAX_ITEMS, Statement, statements, trim
+from ingest.units import MAX_ITEMS, Statement, pieces, statements, trim
 from qa.evidence import has_number, is_directive, mentions_penalty, vocabulary
 from qa.lexical import Idf, overlap, terms
 from qa.question import Reading, read
@@ -47,11 +48,28 @@ UNKNOWN_NAME_PENALTY = 0.15
 FOOTNOTE_PENALTY = 0.05
 LIST_BONUS = 0.05  # an enumeration question: the passage that enumerates
 MAX_QUOTES = 4
+SOURCES = 5  # citations an answer lists at most, the "also relevant" ones included
+ALSO = "+"  # the scope of citations listed as further places to read
+CONTEXT_SENTENCES = 2  # sentences after the best one quoted with it …
+CONTEXT_WORDS = 80  # … while the quote stays this short
 MAX_ACTIONS = 6
 QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
 # Statements a reader cannot act on: never quoted (a heading is the section label).
 UNQUOTABLE = frozenset(["heading", "toc", "residue"])
-_DEFINES = re.compile(r"\b(?:refers? to|is defined as|are defined as|means)\b|^[\w“”\"' -]{2,60}:\s", re.I)
+_DEFINES = re.compile(r"\b(?:refers? to|defined as|means)\b|^[\w“”\"' -]{2,60}:\s", re.I)
+# A sentence announcing an enumeration: "several key attributes", "seven objectives".
+_ANNOUNCES = re.compile(
+    r"\b(?:several|following|these|key|main|major|primary|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|\d{1,2})\s+(?:[a-z-]+\s+){0,2}?(?:attributes|characteristics|categories|types|kinds|"
+    r"objectives|practices|principles|goals|steps|functions|risks|elements|areas|considerations|"
+    r"recommendations|actions|outcomes|factors|challenges|audiences|roles|properties|themes|topics)\b"
+    r"|\bas follows\b",
+    re.IGNORECASE,
+)
+_TITLED = re.compile(
+    r"^(?:(?:GOVERN|MAP|MEASURE|MANAGE) \d+(?:\.\d+)?|(?:PO|PS|PW|RV)\.\d+(?:\.\d+)?"
+    r"|(?:Objective|Practice) \d+(?:\.\d+)?|(?:GV|MP|MS|MG)-\d+\.\d+-\d{3})\b"
+)
 _MARKER = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s+|\(?[a-z][.)]\s+)")
 
 
@@ -95,6 +113,10 @@ class Candidate:
     statement: Statement
     score: float
     sentence: str  # the best-scoring sentence's text (what evidence checks read)
+    pointed: bool = False  # on a page or under an identifier the question names
+    follow: tuple[Statement, ...] = ()  # the sentences after it, quoted with it (its context)
+    rank: int = 0  # the rank of the passage it was found in
+    boost: float = 0.0  # the part of ``score`` owed to naming its identifier, not to answering
 
 
 @dataclass(frozen=True)
@@ -107,12 +129,14 @@ class Quote:
     items: tuple[str, ...]
     more: int  # items left out
     pieces: tuple[Span, ...]
+    joins: tuple[str, ...]  # what joins each piece to the one before: "", " ", " … "
 
 
 def verify(quote: str, page_text: str) -> bool:
-    """A quote is verified when it occurs in its page's cleaned text (whitespace-normalised)."""
-    q = verify_form(quote)
-    return bool(q) and q in verify_form(page_text)
+    """A quote is verified when it occurs in its page's cleaned text, both read under
+    ``quote_form`` (whitespace, NFKC, footnote reference numbers)."""
+    q = quote_form(quote)
+    return bool(q) and q in quote_form(page_text)
 
 
 class Answerer:
@@ -146,62 +170,65 @@ class Answerer:
                 units.setdefault(c.doc, []).append((s, c.id, i))
         self._page_forms: dict[tuple[str, int], str] = {}
         self._statement_of: dict[tuple[str, int], Statement] = {}
+        self._statements: dict[str, list[Statement]] = {}
+        self._position: dict[Statement, int] = {}
         for doc, us in units.items():
             us.sort(key=lambda u: (u[0].page, u[0].start))
             pages = {p: self.catalog.pages[(doc, p)].text for p in {u[0].page for u in us}}
             stmts, owner = statements(doc, [u[0] for u in us], pages)
             for (_, cid, i), o in zip(us, owner, strict=True):
                 self._statement_of[(cid, i)] = stmts[o]
+            self._statements[doc] = stmts
+            self._position.update({st: n for n, st in enumerate(stmts)})
 
     # ------------------------------------------------------------------ reading text
 
     def _page_form(self, doc: str, page: int) -> str:
-        """A page's text in ``verify_form``, computed once per page."""
+        """A page's text in ``quote_form``, computed once per page."""
         key = (doc, page)
         if key not in self._page_forms:
-            self._page_forms[key] = verify_form(self.catalog.pages[key].text)
+            self._page_forms[key] = quote_form(self.catalog.pages[key].text)
         return self._page_forms[key]
 
     def _text(self, chunk: Chunk, first: int, last: int) -> str:
         a, b = chunk.sentences[first], chunk.sentences[last]
         return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
 
-    def quote(self, st: Statement, max_items: int = MAX_ITEMS) -> Quote:
+    def quote(self, st: Statement, max_items: int = MAX_ITEMS, follow: Sequence[Statement] = ()) -> Quote:
         """The statement's text as shown: verbatim page slices, footnote markers cut from
-        its ends, a long list cut after ``max_items`` items (the rest counted)."""
-        units = list(st.units)
+        its ends, a long list cut after ``max_items`` items (the rest counted); ``follow``:
+        the sentences after a sentence, quoted with it."""
+        units = list(st.units) + [u for f in follow for u in f.units]
         parts = list(st.parts)
         more = 0
         if st.kind in ("list", "row") and len(parts) - 1 > max_items:
             more = len(parts) - 1 - max_items
             parts = parts[: max_items + 1]
             units = units[: parts[-1][1]]
-        pieces: list[Span] = []
-        for u in units:
-            if pieces and pieces[-1].page == u.page:
-                pieces[-1] = Span(u.page, pieces[-1].start, u.end)
-            else:
-                pieces.append(Span(u.page, u.start, u.end))
-        first, last = pieces[0], pieces[-1]
-        a, _ = trim(self.catalog.pages[(st.doc, first.page)].text[first.start : first.end])
-        pieces[0] = Span(first.page, first.start + a, first.end)
-        last = pieces[-1]
-        _, b = trim(self.catalog.pages[(st.doc, last.page)].text[last.start : last.end])
-        pieces[-1] = Span(last.page, last.start, last.start + b)
-        text = " ".join(
-            collapse_ws(self.catalog.pages[(st.doc, p.page)].text[p.start : p.end]) for p in pieces
-        )
+        doc = st.doc
+        joined = pieces(units, {u.page: self.catalog.pages[(doc, u.page)].text for u in units})
+        spans = [p for p, _ in joined]
+        first, last = spans[0], spans[-1]
+        a, _ = trim(self.catalog.pages[(doc, first.page)].text[first.start : first.end])
+        spans[0] = first = Span(first.page, first.start + a, first.end)
+        last = spans[-1]
+        _, b = trim(self.catalog.pages[(doc, last.page)].text[last.start : last.end])
+        spans[-1] = Span(last.page, last.start, last.start + b)
+        seps = [sep for _, sep in joined]
+        text = "".join(sep + self._shown_text(doc, p) for sep, p in zip(seps, spans, strict=True))
 
         def part_text(lo: int, hi: int) -> str:
-            return collapse_ws(
-                " ".join(self.catalog.pages[(st.doc, u.page)].text[u.start : u.end] for u in units[lo:hi])
-            )
+            return " ".join(self._shown_text(st.doc, u) for u in units[lo:hi])
 
-        lead = part_text(*parts[0]) if parts else text
+        lead = st.label or (part_text(*parts[0]) if parts else text)
         items = tuple(_clean_item(part_text(lo, hi)) for lo, hi in parts[1:])
         if not items:
             lead = text
-        return Quote(text, lead, items, more, tuple(pieces))
+        return Quote(text, lead, items, more, tuple(spans), tuple(seps))
+
+    def _shown_text(self, doc: str, span: Span) -> str:
+        """A span's text as quoted: whitespace collapsed, footnote numbers dropped."""
+        return strip_footnotes(collapse_ws(self.catalog.pages[(doc, span.page)].text[span.start : span.end]))
 
     # ------------------------------------------------------------------ scoring
 
@@ -227,8 +254,10 @@ class Answerer:
                     float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
                 )
                 own = own_identifier(c.section)
+                boost = 0.0
                 if own in named_ids or any(text.lstrip("• ").startswith(x) for x in named_ids):
-                    score += IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
+                    boost = IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
+                score += boost
                 if c.kind == "references":
                     score -= 0.1
                 if text.rstrip().endswith("?"):
@@ -242,31 +271,45 @@ class Answerer:
                 if r.form == "enumeration" and st.kind == "list":
                     score += LIST_BONUS
                 if st not in best or score > best[st].score:
-                    best[st] = Candidate(c, st, score, text)
+                    pointed = bool(h.ranks.get("page") or own in named_ids)
+                    best[st] = Candidate(c, st, score, text, pointed, rank=rank, boost=boost)
         return sorted(best.values(), key=lambda x: -x.score)
 
-    def evidence(self, r: Reading, cands: Sequence[Candidate]) -> float:
+    def evidence(self, r: Reading, cands: Sequence[Candidate], hits: Sequence[Hit] = ()) -> float:
         """How well the best candidates answer: the top score, lowered when the question
         asks for a quantity none of them gives, or names something no passage mentions."""
         if not cands:
             return float("-inf")
-        score = cands[0].score
+        short = self.shortfall(r, cands, hits)
+        # Naming GOVERN 1.1 ranks its text first; it is no evidence that GOVERN 1.1 answers
+        # a question after something the documents lack (the ISO clause it maps to).
+        return cands[0].score - short - (cands[0].boost if short > 0 else 0.0)
+
+    def shortfall(self, r: Reading, cands: Sequence[Candidate], hits: Sequence[Hit] = ()) -> float:
+        """How much of what the question hinges on the evidence lacks: a figure it asks
+        for, fines it asks about, names no passage mentions, numbers no retrieved passage
+        carries ("ISO/IEC 42001 clauses", "FIPS 140-3"). 0 when nothing is missing."""
         top = [self.quote(c.statement).text for c in cands[:3]]
+        short = 0.0
+        if hits:
+            seen = " ".join(h.chunk.text for h in hits)
+            absent = [n for n in r.numbers if n not in seen]
+            short += UNKNOWN_NAME_PENALTY * min(2, len(absent))
         if r.asks_quantity and not has_number(top, r.text):
             # "How many years", "what date", "what ratio": no such figure in the evidence
             # means no answer. "How much / often / long" is often a degree ("how much risk is
             # acceptable", "how often" → "regularly"): only the milder penalty.
-            score -= QUANTITY_PENALTY if _HOW_MUCH.search(r.text) else MISSING_FIGURE_PENALTY
+            short += QUANTITY_PENALTY if _HOW_MUCH.search(r.text) else MISSING_FIGURE_PENALTY
         if r.asks_penalty and not mentions_penalty(top):
-            score -= MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
-        score -= UNKNOWN_NAME_PENALTY * min(2, r.unknown_weight)
-        return score
+            short += MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
+        return short + UNKNOWN_NAME_PENALTY * min(2, r.unknown_weight)
 
-    def points_at(self, r: Reading, hits: Sequence[Hit]) -> bool:
+    def points_at(self, r: Reading, hits: Sequence[Hit], cands: Sequence[Candidate] = ()) -> bool:
         """Whether the question names a page of a named document, or an identifier, that
-        the retrieved passages carry — and nothing the documents never mention (a question
-        mapping GOVERN 1.1 to another standard's clause is not answered by GOVERN 1.1)."""
-        if r.unknown_weight:
+        the retrieved passages carry — and asks for nothing the evidence lacks (a question
+        mapping GOVERN 1.1 to another standard's clause is not answered by GOVERN 1.1, nor
+        one after Practice 6.5's dollar amount by Practice 6.5)."""
+        if r.unknown_weight or (cands and self.shortfall(r, cands, hits) > 0):
             return False
         a = r.analysis
         if a.pages and a.docs and any(h.ranks.get("page") for h in hits):
@@ -276,8 +319,74 @@ class Answerer:
 
     # ------------------------------------------------------------------ choosing
 
+    def announced(self, c: Candidate) -> Candidate | None:
+        """The list a sentence announces ("NIST described several key attributes …", then a
+        few sentences on, "The AI RMF strives to: 1. … 2. …"): the next list within three
+        statements and the same or the next page, quoted with it."""
+        if c.statement.kind != "sentence" or not _ANNOUNCES.search(c.sentence):
+            return None
+        stmts = self._statements[c.chunk.doc]
+        at = self._position[c.statement]
+        for st in stmts[at + 1 : at + 4]:
+            if st.kind == "list" and st.page - c.statement.page_end <= 1:
+                return Candidate(c.chunk, st, c.score, c.sentence, c.pointed)
+        return None
+
+    def context(self, c: Candidate, taken: set[Statement]) -> Candidate:
+        """A sentence with the sentences after it on its page, up to ``CONTEXT_WORDS`` words:
+        the fact a reader needs is often the next sentence ("… is called X. X means …")."""
+        if c.statement.kind != "sentence":
+            return c
+        stmts = self._statements[c.chunk.doc]
+        at = self._position[c.statement]
+        words = len(self.quote(c.statement).text.split())
+        follow: list[Statement] = []
+        for st in stmts[at + 1 : at + 1 + CONTEXT_SENTENCES]:
+            if st.kind != "sentence" or st.page != c.statement.page_end or st in taken:
+                break
+            text = self.quote(st).text
+            if _TITLED.match(text):
+                break  # the next subcategory or practice is another statement's context
+            n = len(text.split())
+            if words + n > CONTEXT_WORDS:
+                break
+            follow.append(st)
+            words += n
+        return replace(c, follow=tuple(follow)) if follow else c
+
     def select(self, r: Reading, cands: Sequence[Candidate]) -> list[Candidate]:
         """The statements to quote, by the form asked for (never one twice)."""
+        chosen = self._select(r, cands)
+        if chosen and r.form not in ("lookup", "comparison", "actions"):
+            listed = self.announced(chosen[0])
+            if listed is not None:
+                chosen = _distinct([chosen[0], listed, *chosen[1:]], len(chosen) + 1)
+        if chosen and r.form not in ("comparison", "actions"):
+            taken = {c.statement for c in chosen}
+            chosen = [self.context(chosen[0], taken), *chosen[1:]]
+        return chosen
+
+    def also_relevant(self, cands: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
+        """Up to ``SOURCES`` citations in all: the best statement of each further retrieved
+        passage on a page not cited yet, in retrieval order, so a reader sees where else the
+        documents speak of it."""
+        pages = {(c.chunk.doc, c.statement.page) for c in chosen}
+        out: list[Candidate] = []
+        for c in sorted(cands, key=lambda c: c.rank):
+            if len(chosen) + len(out) >= SOURCES:
+                break
+            if (c.chunk.doc, c.statement.page) in pages or c.statement.kind not in (
+                "sentence",
+                "list",
+                "item",
+                "row",
+            ):
+                continue
+            out.append(c)
+            pages.add((c.chunk.doc, c.statement.page))
+        return out
+
+    def _select(self, r: Reading, cands: Sequence[Candidate]) -> list[Candidate]:
         if not cands:
             return []
         best = cands[0].score
@@ -297,20 +406,23 @@ class Answerer:
         if r.form == "definition":
             defs = [c for c in close if _DEFINES.search(c.sentence)]
             return _distinct([*defs[:1], *close], 3)
+        if r.form == "lookup" and any(c.pointed for c in cands):
+            # "Page 19 of the AI RMF", "GOVERN 1.2": what is there, best first, then the rest.
+            return _distinct([c for c in cands if c.pointed] + list(close), MAX_QUOTES, one_per_passage=True)
         return _distinct(close, MAX_QUOTES, one_per_passage=True)
 
     def citation(self, n: int, c: Candidate) -> tuple[Citation, Quote]:
-        q = self.quote(c.statement)
+        q = self.quote(c.statement, follow=c.follow)
         first = q.pieces[0]
         page = self.catalog.pages[(c.chunk.doc, first.page)]
         last_page = q.pieces[-1].page
-        # Each page's piece is checked on its page: the quote is those pieces, joined.
-        ok = all(
-            (form := verify_form(self.catalog.pages[(c.chunk.doc, p.page)].text[p.start : p.end]))
-            and form in self._page_form(c.chunk.doc, p.page)
-            for p in q.pieces
-        ) and verify_form(q.text) == " ".join(
-            verify_form(self.catalog.pages[(c.chunk.doc, p.page)].text[p.start : p.end]) for p in q.pieces
+        # The quote is its pieces joined, and each piece is on its page (``quote_form``).
+        shown = [self._shown_text(c.chunk.doc, p) for p in q.pieces]
+        ok = quote_form(q.text) == quote_form(
+            "".join(j + t for j, t in zip(q.joins, shown, strict=True))
+        ) and all(
+            (form := quote_form(t)) and form in self._page_form(c.chunk.doc, p.page)
+            for t, p in zip(shown, q.pieces, strict=True)
         )
         cite = Citation(
             n=n,
@@ -379,10 +491,12 @@ class Answerer:
                 cands = sorted(
                     cands, key=lambda c: -(c.score - (0.0 if c.chunk.doc in named else NAMED_DOC_MARGIN))
                 )
-        evidence = self.evidence(r, cands)
+        evidence = self.evidence(r, cands, hits)
         # A lookup that resolves ("page 12 of the AI 800-1", "GOVERN 1.2") is answered by
         # what it points at, however weakly its wording matches.
-        abstained = bool(r.not_indexed) or (evidence < self.policy.threshold and not self.points_at(r, hits))
+        abstained = bool(r.not_indexed) or (
+            evidence < self.policy.threshold and not self.points_at(r, hits, cands)
+        )
         parts: list[tuple[str, list[Candidate]]] = []
         if r.form == "comparison" and not abstained:
             for d in named[:3]:
@@ -393,18 +507,30 @@ class Answerer:
             parts.append(("", _nearest(cands)))
         else:
             parts.append(("", self.select(r, cands)))
+        if not abstained:
+            parts.append((ALSO, self.also_relevant(cands, [c for _, g in parts for c in g])))
         shown: list[tuple[str, Citation, Quote]] = []
         for d, group in parts:
             for c in group:
                 cite, q = self.citation(len(shown) + 1, c)
                 if cite.verified:  # an unverified quote is never shown
                     shown.append((d, cite.model_copy(update={"n": len(shown) + 1}), q))
+        # The same words in two documents (the Playbook restates the AI RMF): one line in the
+        # answer, both places cited ("… [2][3]").
+        also: dict[int, list[int]] = {}
+        first_of: dict[tuple[str, str], int] = {}
+        for d, cite, q in shown:
+            key = (d, quote_form(q.text).lower())
+            if key in first_of:
+                also.setdefault(first_of[key], []).append(cite.n)
+            else:
+                first_of[key] = cite.n
         t3 = time.perf_counter()
         if not shown and not r.not_indexed and not (r.form == "comparison" and parts):
             abstained = True
         if r.form == "comparison" and not abstained and not any(d for d, _, _ in shown):
             abstained = True
-        text = self.compose(r, shown, [d for d, _ in parts], abstained)
+        text = self.compose(r, shown, [d for d, _ in parts if d != ALSO], abstained, also)
         ms = lambda a, b: round((b - a) * 1000, 1)  # noqa: E731
         answer = Answer(
             id=qid,
@@ -431,21 +557,56 @@ class Answerer:
 
     # ------------------------------------------------------------------ writing
 
-    def _shown(self, cite: Citation, q: Quote, bullet: str = "") -> str:
-        """One quote in the answer text: a list or table row as its lead and bulleted items."""
+    @staticmethod
+    def _shown(
+        cite: Citation, q: Quote, bullet: str = "", also: Mapping[int, list[int]] | None = None
+    ) -> str:
+        """One quote in the answer text: a list or table row as its lead and bulleted items.
+        ``also``: markers of the same words cited from other places, shown on this line; a
+        quote that is one of those is "" (its marker is on the first one's line)."""
+        also = also or {}
+        if any(cite.n in more for more in also.values()):
+            return ""
+        marks = "".join(f"[{n}]" for n in [cite.n, *also.get(cite.n, [])])
         if not q.items:
-            return f"{bullet}{q.text} [{cite.n}]"
+            return f"{bullet}{q.text} {marks}"
         pad = "  " if bullet else ""
-        lines = [f"{bullet}{q.lead} [{cite.n}]", *(f"{pad}- {item}" for item in q.items)]
+        # A numbered list with no lead-in is named by its section.
+        lead = q.lead or section_tail(cite.section, 1) or "List"
+        ident = own_identifier(cite.section)
+        if not lead.endswith(":") and ident and ident not in lead:
+            lead = f"{lead} ({ident})"  # "Suggested Actions (GOVERN 1.6)"
+        lines = [f"{bullet}{lead} {marks}", *(f"{pad}- {item}" for item in q.items)]
         if q.more:
             lines.append(f"{pad}- … and {q.more} more on p. {cite.page_label or cite.page}")
         return "\n".join(lines)
 
     def compose(
-        self, r: Reading, shown: Sequence[tuple[str, Citation, Quote]], scope: Sequence[str], abstained: bool
+        self,
+        r: Reading,
+        shown: Sequence[tuple[str, Citation, Quote]],
+        scope: Sequence[str],
+        abstained: bool,
+        also: Mapping[int, list[int]] | None = None,
     ) -> str:
         """The answer text: a short lead line, then bullets when there are several items;
-        every quote carries its ``[n]`` marker."""
+        every quote carries its ``[n]`` marker; further places worth reading close it."""
+        main = [x for x in shown if x[0] != ALSO]
+        more = [c.n for d, c, _ in shown if d == ALSO and not any(c.n in m for m in (also or {}).values())]
+        text = self._compose(r, main, scope, abstained, also or {}) if main or r.not_indexed else ""
+        lines = [line for line in text.split("\n") if line]
+        if more and not abstained:
+            lines.append("Also relevant: " + " ".join(f"[{n}]" for n in more))
+        return "\n".join(lines)
+
+    def _compose(
+        self,
+        r: Reading,
+        shown: Sequence[tuple[str, Citation, Quote]],
+        scope: Sequence[str],
+        abstained: bool,
+        also: Mapping[int, list[int]],
+    ) -> str:
         if r.not_indexed:
             names = "; ".join(f"{self._titles.get(d, d)} ({d})" for d in r.not_indexed)
             cmds = " / ".join(f"`airq corpus fetch {d}`" for d in r.not_indexed)
@@ -457,7 +618,7 @@ class Answerer:
                 return head
             return "\n".join(
                 [head, "Passages from other, indexed documents (they may be related):"]
-                + [f"- {self._short.get(c.doc, c.doc)}: {self._shown(c, q)}" for _, c, q in shown]
+                + [f"- {self._short.get(c.doc, c.doc)}: {self._shown(c, q, also=also)}" for _, c, q in shown]
             )
         if abstained:
             return (
@@ -474,8 +635,8 @@ class Answerer:
                     )
                     continue
                 c, q = mine[0]
-                lines.append(f"{self._short.get(d, d)}: {self._shown(c, q)}")
-                lines += [self._shown(c2, q2, "- ") for c2, q2 in mine[1:]]
+                lines.append(f"{self._short.get(d, d)}: {self._shown(c, q, also=also)}")
+                lines += [self._shown(c2, q2, "- ", also) for c2, q2 in mine[1:]]
             return "\n".join(lines)
         first_doc = shown[0][1].doc
         if r.form == "actions":
@@ -486,14 +647,14 @@ class Answerer:
             for d in docs_in:
                 if len(docs_in) > 1:
                     lines.append(f"{self._short.get(d, d)}:")
-                lines += [self._shown(c, q, "- ") for _, c, q in shown if c.doc == d]
+                lines += [self._shown(c, q, "- ", also) for _, c, q in shown if c.doc == d]
             return "\n".join(lines)
-        lead = self._shown(shown[0][1], shown[0][2])
+        lead = self._shown(shown[0][1], shown[0][2], also=also)
         if r.form == "which_document":
             lead = f"{self.catalog.title(first_doc)}: {lead}"
         elif r.form == "yes_no":
             lead = f"{self._short.get(first_doc, first_doc)} says: {lead}"
-        return "\n".join([lead, *(self._shown(c, q, "- ") for _, c, q in shown[1:])])
+        return "\n".join([lead, *(self._shown(c, q, "- ", also) for _, c, q in shown[1:])])
 
 
 NAMED_DOC_MARGIN = 0.15  # how much better another document's statement must be to come first

@@ -21,7 +21,8 @@ _QUANTITY = re.compile(
 )
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
-    r"thousand|million|percent|half|annual(?:ly)?|daily|weekly|monthly|quarterly|yearly)\b",
+    r"thousand|million|billion|tens|hundreds|thousands|millions|billions|trillions|dozens|percent|half|"
+    r"annual(?:ly)?|daily|weekly|monthly|quarterly|yearly)\b",
     re.IGNORECASE,
 )
 _SALIENT = re.compile(r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,}[a-z]*s?|[A-Za-z]*\d[\w/-]*)\b")

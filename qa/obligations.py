@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from core.text import collapse_ws
+from core.text import collapse_ws, strip_footnotes
 from corpus.roles import Taxonomy, phrase_pattern
 from index.build import sentence_id
 from index.retrieve import Retriever
@@ -133,7 +133,7 @@ class Obligations:
             by_section = reason is not None
             for i, s in enumerate(c.sentences):
                 page = cat.pages[(c.doc, s.page)]
-                quote = collapse_ws(page.text[s.start : s.end])
+                quote = strip_footnotes(collapse_ws(page.text[s.start : s.end]))
                 if len(quote.split()) < 5 or quote.endswith(("?", ":")) or _is_label_list(quote):
                     continue
                 if quote[:1].islower() or "@" in quote:  # a fragment; "comments should be sent to …"

@@ -53,6 +53,8 @@ _ACTIONS = re.compile(
 _YES_NO = re.compile(
     r"^(?:does|do|did|is|are|was|were|can|could|should|must|will|would|has|have|may)\b", re.IGNORECASE
 )
+# "page 59", "p. 12", "the page numbered 47": a page asked for is no unknown name.
+_PAGES = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?\d{1,4}\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.?!]+[?.!]*")
 
 
@@ -61,6 +63,21 @@ def _asked_sentence(text: str) -> str:
     parts = [p.strip() for p in _SENTENCES.findall(text) if p.strip()]
     asked = [p for p in parts if p.endswith("?")]
     return asked[0] if asked else text.strip()
+
+
+_NUMBER = re.compile(r"(?<![\w.-])\d[\d.-]*\d(?![\w-])|(?<![\w.-])\d(?![\w.-])")
+
+
+def _numbers(text: str, identifiers: tuple[str, ...]) -> tuple[str, ...]:
+    """Numbers a question names that are neither identifiers ("GOVERN 1.1"), pages, list
+    counts ("the 12 risks") nor years: "42001" in "ISO/IEC 42001", "140-3" in "FIPS 140-3"."""
+    blank = _PAGES.sub(" ", text)
+    for ident in identifiers:
+        blank = blank.replace(ident, " ")
+    for m in re.finditer(r"\b(?:GOVERN|MAP|MEASURE|MANAGE)\s+\d+(?:\.\d+)?", blank, re.IGNORECASE):
+        blank = blank.replace(m.group(0), " ")
+    out = [n for n in _NUMBER.findall(blank) if len(n.replace(".", "").replace("-", "")) >= 3]
+    return tuple(n for n in dict.fromkeys(out) if not re.fullmatch(r"(?:19|20)\d\d", n))
 
 
 def form_of(text: str, analysis: Analysis, identifiers: tuple[str, ...]) -> Form:
@@ -102,6 +119,7 @@ class Reading:
     asks_penalty: bool  # fines, liability
     unknown: tuple[str, ...]  # names and numbers of the question no passage mentions
     unknown_weight: int  # how much they count (``specific_unknowns``)
+    numbers: tuple[str, ...] = ()  # numbers it names besides identifiers and pages: "42001", "140-3"
 
     @property
     def not_indexed(self) -> tuple[str, ...]:
@@ -156,6 +174,7 @@ def read(
         wants_action=asks_for_actions(text),
         asks_quantity=asks_quantity(text),
         asks_penalty=asks_penalty(text),
-        unknown=tuple(unknown_names(text, vocab)),
-        unknown_weight=specific_unknowns(text, vocab),
+        unknown=tuple(unknown_names(_PAGES.sub(" ", text), vocab)),
+        unknown_weight=specific_unknowns(_PAGES.sub(" ", text), vocab),
+        numbers=_numbers(analyzer.without_names(text), identifiers),
     )

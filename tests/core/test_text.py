@@ -1,4 +1,4 @@
-from core.text import collapse_ws, loose_form, verify_form
+from core.text import collapse_ws, loose_form, quote_form, strip_footnotes, verify_form
 
 
 def test_collapse_ws_joins_lines() -> None:
@@ -14,3 +14,14 @@ def test_loose_form_unifies_hyphens_quotes_and_case() -> None:
     assert loose_form("Trade-off") == loose_form("tradeoff")
     assert loose_form("end-\nof-line") == loose_form("endofline")
     assert loose_form("“Secure and Resilient,”") == "secure and resilient"
+
+
+def test_footnote_numbers_are_dropped_alike_from_quote_and_page() -> None:
+    assert strip_footnotes("extraction attacks.22 3. Increase") == "extraction attacks. 3. Increase"
+    assert strip_footnotes("misuse risks,1 and this") == "misuse risks, and this"
+    assert strip_footnotes("“hallucinations”)6 by") == "“hallucinations”) by"
+    # versions, identifiers and numbers standing alone are kept
+    for kept in ("version 1.1 of", "EO 14110", "R1: Scan", "GV-1.2-001", "fp16 and int8", "Figure 3."):
+        assert strip_footnotes(kept) == kept
+    page = "Share verified reports with AI incident\ndatabases.37 Then review them."
+    assert quote_form("Share verified reports with AI incident databases. Then review") in quote_form(page)

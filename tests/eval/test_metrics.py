@@ -21,3 +21,10 @@ def test_fit_threshold_respects_false_abstention_cap() -> None:
     assert (cal.abstain_recall == 1.0 and 0.55 < cal.threshold <= 0.6) or cal.abstain_recall >= 2 / 3
     strict = fit_threshold(answerable, unanswerable, max_false_abstention=0.0)
     assert strict.false_abstention == 0.0 and strict.threshold <= 0.45
+
+
+def test_fit_threshold_prefers_the_widest_margin_among_equals() -> None:
+    # Any cut between 0.3 and 0.7 separates the sets perfectly; the widest gap is 0.4-0.7.
+    cal = fit_threshold([0.7, 0.8, 0.9], [0.2, 0.3, 0.4], max_false_abstention=0.0)
+    assert cal.abstain_recall == 1.0 and cal.false_abstention == 0.0
+    assert abs(cal.threshold - 0.55) < 1e-9

@@ -17,7 +17,9 @@ def _statements(*texts: str) -> list[tuple[str, list[str]]]:
     ]
     out, owner = statements("d", units, pages)
     assert len(owner) == len(units) and max(owner) == len(out) - 1
-    return [(s.kind, [" ".join(pages[p.page][p.start : p.end].split()) for p in s.pieces()]) for s in out]
+    return [
+        (s.kind, [" ".join(pages[p.page][p.start : p.end].split()) for p, _ in s.pieces(pages)]) for s in out
+    ]
 
 
 def test_unit_kinds() -> None:
@@ -82,3 +84,52 @@ def test_footnote_markers_are_trimmed_from_the_ends() -> None:
     assert text[a:b].startswith("Some commenters")
     text = "The AI RMF mapping is Manage 4.1"
     assert trim(text) == (0, len(text))  # a version number is no footnote
+
+
+def test_heading_labels_its_bullets_and_is_not_quoted() -> None:
+    pages = {1: "Suggested Actions\n• Establish policies for testing.\n• Share incident information."}
+    units = [Span(u.page, u.start, u.end) for u in sentence_units(Page("d", 1, "1", pages[1]))]
+    (st,), _ = statements("d", units, pages)
+    assert st.kind == "list" and st.label == "Suggested Actions"
+    quoted = " ".join(pages[1][p.start : p.end] for p, _ in st.pieces(pages))
+    assert quoted.startswith("• Establish") and "Suggested Actions" not in quoted
+
+
+def test_numbered_list_without_lead_in() -> None:
+    got = _statements(
+        "1. Confabulation: The production of false content.\n2. Data Privacy: Leakage of personal data.\n"
+        "It includes de-anonymization.\n3. Environmental Impacts: High compute use.\n"
+        "A closing sentence is here."
+    )
+    assert got[0][0] == "list" and "3. Environmental Impacts" in got[0][1][0]
+    assert "It includes de-anonymization." in got[0][1][0]  # an item's second sentence
+    assert got[1] == ("sentence", ["A closing sentence is here."])
+
+
+def test_provenance_label_and_title_line_are_left_out() -> None:
+    page = (
+        "PS.1.3: Protect all model weights from unauthorized access.\n"
+        "[Not part of SSDF 1.1] High R1: Keep model weights separate from training data.\n"
+        "State of AI Incident Tracking and Disclosure\n"
+        "Formal channels do not currently exist to report incidents."
+    )
+    pages = {1: page}
+    units = [Span(u.page, u.start, u.end) for u in sentence_units(Page("d", 1, "1", page))]
+    sts, _ = statements("d", units, pages)
+    row = sts[0]
+    assert row.kind == "row"
+    joins = [(page[p.start : p.end], sep) for p, sep in row.pieces(pages)]
+    assert joins[0][1] == "" and joins[1] == (
+        "High R1: Keep model weights separate from training data.",
+        " … ",
+    )
+    last = sts[-1]
+    assert (
+        page[last.units[0].start : last.units[0].end]
+        == "Formal channels do not currently exist to report incidents."
+    )
+
+
+def test_the_rest_of_a_sentence_is_not_a_statement() -> None:
+    assert unit_kind("– and details about test methodology; these should be documented.") == "fragment"
+    assert unit_kind("purposes, and mitigate the risks as necessary.") == "fragment"

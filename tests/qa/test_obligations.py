@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from core.text import verify_form
 from qa.obligations import as_markdown
+from tests.quotecheck import on_its_pages
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ def test_every_item_is_a_verified_addressed_action(engine: Any, role: str) -> No
     assert len(items) > 50
     cat = engine.retriever.catalog
     for o in items:
-        assert o.verified and verify_form(o.quote) in verify_form(cat.pages[(o.doc, o.page)].text)
+        assert o.verified and on_its_pages(o.quote, cat.pages[(o.doc, o.page)].text)
         assert not o.quote.endswith((":", "?")) and o.why
         assert not re.match(r"\W*(?:GOVERN|MAP|MEASURE|MANAGE) \d", o.quote)  # outcomes, not actions
         assert o.section  # not the front matter ("… review all draft publications …")
