@@ -52,8 +52,10 @@ SOURCES = 5  # citations an answer lists at most, the "also relevant" ones inclu
 ALSO = "+"  # the scope of citations listed as further places to read
 CONTEXT_SENTENCES = 2  # sentences after the best one quoted with it …
 CONTEXT_WORDS = 80  # … while the quote stays this short
+CONTEXT_QUOTES = 1  # the quotes that get their context
 MAX_ACTIONS = 6
-QUOTE_MARGIN = 0.12  # a further quote must score within this of the best one
+ACTION_MARGIN = 0.12  # actions scoring within this of the best statement are listed
+QUOTE_MARGIN = 0.18  # a further quote must score within this of the best one
 # Statements a reader cannot act on: never quoted (a heading is the section label).
 UNQUOTABLE = frozenset(["heading", "toc", "residue"])
 _DEFINES = re.compile(r"\b(?:refers? to|defined as|means)\b|^[\w“”\"' -]{2,60}:\s", re.I)
@@ -363,7 +365,7 @@ class Answerer:
                 chosen = _distinct([chosen[0], listed, *chosen[1:]], len(chosen) + 1)
         if chosen and r.form not in ("comparison", "actions"):
             taken = {c.statement for c in chosen}
-            chosen = [self.context(chosen[0], taken), *chosen[1:]]
+            chosen = [self.context(c, taken) if i < CONTEXT_QUOTES else c for i, c in enumerate(chosen)]
         return chosen
 
     def also_relevant(self, cands: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -396,7 +398,7 @@ class Answerer:
             first = lists[:1] or close[:1]
             return _distinct([*first, *close], MAX_QUOTES - 1)
         if r.form == "actions":
-            acts = [c for c in cands if _is_action(c) and c.score >= best - 2 * QUOTE_MARGIN]
+            acts = [c for c in cands if _is_action(c) and c.score >= best - ACTION_MARGIN]
             chosen = _distinct([*acts, *close], MAX_ACTIONS)
             # Grouped by document and section, best group first.
             order: dict[tuple[str, str], int] = {}
@@ -408,11 +410,13 @@ class Answerer:
             return _distinct([*defs[:1], *close], 3)
         if r.form == "lookup" and any(c.pointed for c in cands):
             # "Page 19 of the AI RMF", "GOVERN 1.2": what is there, best first, then the rest.
-            return _distinct([c for c in cands if c.pointed] + list(close), MAX_QUOTES, one_per_passage=True)
-        return _distinct(close, MAX_QUOTES, one_per_passage=True)
+            return _distinct([c for c in cands if c.pointed] + list(close), MAX_QUOTES)
+        # Two statements of one passage may both be needed ("Safe AI systems should not …" and
+        # "Safety risks that pose … serious injury or death call for …").
+        return _distinct(close, MAX_QUOTES)
 
-    def citation(self, n: int, c: Candidate) -> tuple[Citation, Quote]:
-        q = self.quote(c.statement, follow=c.follow)
+    def citation(self, n: int, c: Candidate, max_items: int = MAX_ITEMS) -> tuple[Citation, Quote]:
+        q = self.quote(c.statement, max_items, follow=c.follow)
         first = q.pieces[0]
         page = self.catalog.pages[(c.chunk.doc, first.page)]
         last_page = q.pieces[-1].page
@@ -509,10 +513,11 @@ class Answerer:
             parts.append(("", self.select(r, cands)))
         if not abstained:
             parts.append((ALSO, self.also_relevant(cands, [c for _, g in parts for c in g])))
+        items = MAX_ITEMS
         shown: list[tuple[str, Citation, Quote]] = []
         for d, group in parts:
             for c in group:
-                cite, q = self.citation(len(shown) + 1, c)
+                cite, q = self.citation(len(shown) + 1, c, items)
                 if cite.verified:  # an unverified quote is never shown
                     shown.append((d, cite.model_copy(update={"n": len(shown) + 1}), q))
         # The same words in two documents (the Playbook restates the AI RMF): one line in the
