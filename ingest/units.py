@@ -30,6 +30,8 @@ _ITEM = re.compile(
     r"(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\b)"
 )
 _BULLET = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
+_CAPTION = re.compile(r"^(?:Fig\.|Figure|Table)\s*\d+[.:]?\s+[A-Z]")
+_FIGURE_LABEL = re.compile(r"^(?:Fig\.|Figure|Table)\s+\d+\.?$")
 _FIRST_NUMBER = re.compile(r"^\(?(?:1|a)[.)]\s")
 _NUMBERED = re.compile(r"^\(?(\d{1,2}|[a-z])[.)]\s")
 _NOTE = re.compile(r"^(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s")
@@ -71,6 +73,12 @@ _FRONT = re.compile(
 _OPEN_LEAD = re.compile(r"\b(?:the following|include|includes|including|such as|as follows)$", re.I)
 
 
+def _is_caption(text: str) -> bool:
+    """ "Fig. 4 Characteristics of trustworthy AI systems.": a figure's or table's caption (or
+    its line in a list of figures) names what is shown; it states nothing."""
+    return bool(_CAPTION.match(text)) and len(text.split()) <= 16
+
+
 def _is_label_list(text: str) -> bool:
     """ "Data Privacy; Information Integrity; Confabulation": the GenAI profile's risk tags."""
     parts = [p.strip() for p in text.split(";")]
@@ -79,10 +87,16 @@ def _is_label_list(text: str) -> bool:
     )
 
 
+# A line that stops mid-phrase cannot be a title: "Accountable &", "Risks of".
+_OPEN_END = re.compile(r"(?:[&,]|\b(?:and|or|of|the|to|in|for|with|on|by|a|an|as|that|from))$", re.I)
+
+
 def _is_title(line: str) -> bool:
     """A short line in title case: "State of AI Incident Tracking and Disclosure"."""
     words = line.split()
     long = [w for w in words if len(w) > 3]
+    if not words or _OPEN_END.search(line.rstrip()):
+        return False  # "Accountable &" / "Transparent is shown …" is one sentence wrapped
     return 2 <= len(words) <= 12 and bool(long) and sum(w[0].isupper() for w in long) >= 0.75 * len(long)
 
 
@@ -126,7 +140,7 @@ def unit_kind(text: str) -> UnitKind:
         return "toc"
     if _DASH_CONTINUES.match(t) or t[:1].islower():
         return "fragment"  # the rest of a sentence whose start is elsewhere
-    if _RESIDUE.match(t) or _is_label_list(t) or _FRONT.search(t):
+    if _RESIDUE.match(t) or _is_label_list(t) or _FRONT.search(t) or _is_caption(t):
         return "residue"
     if _ITEM.match(t):
         return "item"
@@ -270,6 +284,8 @@ def statements(
         k = run_kind[i]
         head = run_text[i]
         members = [i]
+        if k == "prose" and i > 0 and _FIGURE_LABEL.match(run_text[i - 1]) and len(head.split()) <= 12:
+            k = "residue"  # "Fig. 4." / "Characteristics of trustworthy AI systems.": a caption
         bare = False  # a list without a lead-in
         kind: StatementKind
         if k in ("lead_in", "heading") or (k == "prose" and _TASK.match(head)):

@@ -47,6 +47,7 @@ _HOW_MUCH = re.compile(r"\bhow (?:much|often|long|soon)\b", re.IGNORECASE)  # of
 UNKNOWN_NAME_PENALTY = 0.15
 FOOTNOTE_PENALTY = 0.05
 LIST_BONUS = 0.05  # an enumeration question: the passage that enumerates
+LIST_MARGIN = 0.05  # … and comes first when it scores within this of the best statement
 MAX_QUOTES = 4
 SOURCES = 5  # citations an answer lists at most, the "also relevant" ones included
 ALSO = "+"  # the scope of citations listed as further places to read
@@ -377,12 +378,8 @@ class Answerer:
         for c in sorted(cands, key=lambda c: c.rank):
             if len(chosen) + len(out) >= SOURCES:
                 break
-            if (c.chunk.doc, c.statement.page) in pages or c.statement.kind not in (
-                "sentence",
-                "list",
-                "item",
-                "row",
-            ):
+            quotable = c.statement.kind in ("sentence", "list", "item", "row")
+            if (c.chunk.doc, c.statement.page) in pages or not quotable:
                 continue
             out.append(c)
             pages.add((c.chunk.doc, c.statement.page))
@@ -394,7 +391,11 @@ class Answerer:
         best = cands[0].score
         close = [c for c in cands if c.score >= best - QUOTE_MARGIN]
         if r.form == "enumeration":
-            lists = [c for c in close if c.statement.kind in ("list", "row")]
+            # The passage that enumerates, unless the best sentence enumerates inline
+            # ("Characteristics of trustworthy AI systems include: valid and reliable, …").
+            lists = [
+                c for c in close if c.statement.kind in ("list", "row") and c.score >= best - LIST_MARGIN
+            ]
             first = lists[:1] or close[:1]
             return _distinct([*first, *close], MAX_QUOTES - 1)
         if r.form == "actions":
@@ -693,5 +694,7 @@ def _distinct(cands: Sequence[Candidate], n: int, one_per_passage: bool = False)
 
 
 def _nearest(cands: Sequence[Candidate], n: int = 3) -> list[Candidate]:
-    """For an abstention: the closest passages, one quote each."""
-    return _distinct(cands, n, one_per_passage=True)
+    """For an abstention: the closest passages, one quote each; guidance before cited works
+    and footnotes, which are shown only when nothing else is near."""
+    text = [c for c in cands if c.chunk.kind == "text" and c.statement.kind != "footnote"]
+    return _distinct([*text, *cands], n, one_per_passage=True)

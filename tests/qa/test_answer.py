@@ -56,3 +56,32 @@ def test_role_note_says_what_was_assumed(engine) -> None:  # type: ignore[no-unt
     role, source, note = role_for("What should we test before deploying?", None)
     assert (role, source) == (None, "none") and note.startswith("No role recognised")
     assert role_for("What is confabulation?", None) == (None, "none", "")  # nobody spoke of themselves
+
+
+def test_an_action_id_is_answered_by_its_row(engine) -> None:  # type: ignore[no-untyped-def]
+    a = engine.answerer.run("What does action GV-1.3-007 call for?")
+    assert a.form == "lookup" and not a.abstained
+    assert a.citations[0].quote.startswith("GV-1.3-007 ") and "halt development" in a.citations[0].quote
+
+
+def test_answers_are_whole_statements_in_the_form_asked(engine) -> None:  # type: ignore[no-untyped-def]
+    from eval.hygiene import junk_reason
+
+    questions = {
+        "What are the four functions of the AI RMF Core?": "enumeration",
+        "What should we do to protect model weights from theft?": "actions",
+        "Does the GenAI profile cover speculative risks from future AI systems?": "yes_no",
+        "How does the AI RMF define risk?": "definition",
+        "How do the AI RMF and the GenAI profile differ on third-party risk?": "comparison",
+    }
+    for question, form in questions.items():
+        a = engine.answerer.run(question)
+        assert a.form == form, (question, a.form)
+        assert not a.abstained and 1 <= len(a.citations) <= 5
+        assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+        for c in a.citations:
+            assert f"[{c.n}]" in a.answer  # quoted, or listed as "Also relevant"
+            assert junk_reason(c.quote) is None, (question, c.quote)
+    # A list the question asked for is shown as bullets, one per item.
+    actions = engine.answerer.run("What should we do to protect model weights from theft?")
+    assert actions.answer.startswith("Recommended actions") and "\n- " in actions.answer
