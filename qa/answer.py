@@ -514,11 +514,10 @@ class Answerer:
             parts.append(("", self.select(r, cands)))
         if not abstained:
             parts.append((ALSO, self.also_relevant(cands, [c for _, g in parts for c in g])))
-        items = MAX_ITEMS
         shown: list[tuple[str, Citation, Quote]] = []
         for d, group in parts:
             for c in group:
-                cite, q = self.citation(len(shown) + 1, c, items)
+                cite, q = self.citation(len(shown) + 1, c)
                 if cite.verified:  # an unverified quote is never shown
                     shown.append((d, cite.model_copy(update={"n": len(shown) + 1}), q))
         # The same words in two documents (the Playbook restates the AI RMF): one line in the
