@@ -146,10 +146,17 @@ _UNIT_AFTER = re.compile(
 )
 
 
+# "What threshold, in FLOPs, …": the unit a figure must come with.
+_UNIT_IN = re.compile(
+    r"\bin\s+(flops|hours|days|weeks|months|years|dollars|parameters|bits|bytes|seconds|minutes)\b",
+    re.IGNORECASE,
+)
+
+
 def has_number(texts: Iterable[str], question: str = "") -> bool:
     """Whether the texts give a quantity: a number that is not an identifier or list marker,
     near the unit the question asks about ("how many *hours*") when it names one."""
-    m = _UNIT_AFTER.search(question)
+    m = _UNIT_AFTER.search(question) or _UNIT_IN.search(question)
     unit = (m.group(1) or "").lower().rstrip("s") if m and m.lastindex else ""
     if _MONEY_Q.search(question):  # an amount of money is a currency figure
         return any(_MONEY.search(t) for t in texts)

@@ -65,6 +65,12 @@ def _asked_sentence(text: str) -> str:
     return asked[0] if asked else text.strip()
 
 
+# Figures a question names in words or with a sign: "the four-fifths rule", "80%".
+_FIGURE_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)-(?:halves|thirds?|fourths?|fifths?|sixths?|"
+    r"tenths?)\b|\b\d{1,3}(?:\.\d+)?\s?%",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.-])\d[\d.-]*\d(?![\w-])|(?<![\w.-])\d(?![\w.-])")
 
 
@@ -77,6 +83,7 @@ def _numbers(text: str, identifiers: tuple[str, ...]) -> tuple[str, ...]:
     for m in re.finditer(r"\b(?:GOVERN|MAP|MEASURE|MANAGE)\s+\d+(?:\.\d+)?", blank, re.IGNORECASE):
         blank = blank.replace(m.group(0), " ")
     out = [n for n in _NUMBER.findall(blank) if len(n.replace(".", "").replace("-", "")) >= 3]
+    out += [m.group(0) for m in _FIGURE_WORDS.finditer(blank)]
     return tuple(n for n in dict.fromkeys(out) if not re.fullmatch(r"(?:19|20)\d\d", n))
 
 

@@ -52,3 +52,9 @@ def test_fine_tuning_is_not_a_fine() -> None:
     assert not mentions_penalty(["Re-evaluate models that were fine-tuned on third-party data."])
     assert not mentions_penalty(["energy used for fine tuning"])
     assert mentions_penalty(["Operators may be fined for late reports."])
+
+
+def test_a_unit_named_after_in_must_come_with_the_figure() -> None:
+    q = "What training-compute threshold, in FLOPs, puts a model in scope?"
+    assert not has_number(["Models with at least tens of billions of parameters are in scope."], q)
+    assert has_number(["Models trained with more than 10^26 FLOPs are in scope."], q)

@@ -78,3 +78,14 @@ def test_a_publisher_with_an_indexed_document_names_none() -> None:
     )
     assert both.run("What does DHS expect of utilities?").not_indexed == ()
     assert isinstance(both.run("x"), Analysis)
+
+
+def test_numbers_a_question_hinges_on() -> None:
+    from qa.question import _numbers
+
+    assert _numbers("Which ISO/IEC 42001 clauses map to GOVERN 1.1?", ("GOVERN 1.1",)) == ("42001",)
+    assert _numbers("Is the four-fifths rule the threshold, or 80% of the top rate?", ()) == (
+        "four-fifths",
+        "80%",
+    )
+    assert _numbers("What's on page 59 of the Playbook?", ()) == ()
