@@ -23,18 +23,17 @@ from core.types import Span
 UnitKind = Literal["prose", "lead_in", "item", "heading", "toc", "residue", "footnote", "marker", "fragment"]
 StatementKind = Literal["sentence", "list", "row", "item", "heading", "toc", "residue", "footnote"]
 
-# A list item: a bullet, "1." / "a)" / "(b)", an SSDF note "R1:" (after an optional
+# A list item: a bullet or "1." / "a)" / "(b)" marker, an SSDF note "R1:" (after an optional
 # priority), a GenAI-profile action id "GV-1.3-007".
-_ITEM = re.compile(
-    r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s|"
-    r"(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\b)"
-)
-_BULLET = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
+_BULLET_P = r"[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
+_NOTE_P = r"(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s"
+_BULLET = re.compile(rf"^(?:{_BULLET_P})")
+_NOTE = re.compile(rf"^{_NOTE_P}")
+_ITEM = re.compile(rf"^(?:{_BULLET_P}|{_NOTE_P}|(?:GV|MP|MS|MG)-\d+\.\d+-\d{{3}}\b)")
 _CAPTION = re.compile(r"^(?:Fig\.|Figure|Table)\s*\d+[.:]?\s+[A-Z]")
 _FIGURE_LABEL = re.compile(r"^(?:Fig\.|Figure|Table)\s+\d+\.?$")
 _FIRST_NUMBER = re.compile(r"^\(?(?:1|a)[.)]\s")
 _NUMBERED = re.compile(r"^\(?(\d{1,2}|[a-z])[.)]\s")
-_NOTE = re.compile(r"^(?:(?:High|Medium|Low)\s+)?[RCN]\d{1,2}:\s")
 # "– and details about …": the rest of a sentence whose start is elsewhere.
 _DASH_CONTINUES = re.compile(r"^[–—]\s+[a-z]")
 # What a unit can start with that is not part of its statement: an SSDF table's provenance
@@ -192,6 +191,14 @@ def pieces(units: Sequence[Span], texts: Mapping[int, str]) -> list[tuple[Span, 
             sep = "" if not out else (" " if out[-1][0].page != u.page else " … ")
             out.append((Span(u.page, u.start, u.end), sep))
     return out
+
+
+def item_text(text: str) -> str:
+    """An item as a bullet shows it (collapsed text): its marker ("•", "3.") and a trailing
+    footnote number cut; what is left is still a verbatim slice."""
+    text = _BULLET.sub("", text, count=1)
+    a, b = trim(text)
+    return text[a:b]
 
 
 def trim(text: str) -> tuple[int, int]:

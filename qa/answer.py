@@ -26,7 +26,7 @@ from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.chunk import section_tail
 from ingest.identifiers import own_identifier
-from ingest.units import MAX_ITEMS, Statement, pieces, statements, trim
+from ingest.units import MAX_ITEMS, Statement, item_text, pieces, statements, trim
 from qa.evidence import has_number, is_directive, mentions_penalty, vocabulary
 from qa.lexical import Idf, overlap, terms
 from qa.question import Reading, read
@@ -73,15 +73,6 @@ _TITLED = re.compile(
     r"^(?:(?:GOVERN|MAP|MEASURE|MANAGE) \d+(?:\.\d+)?|(?:PO|PS|PW|RV)\.\d+(?:\.\d+)?"
     r"|(?:Objective|Practice) \d+(?:\.\d+)?|(?:GV|MP|MS|MG)-\d+\.\d+-\d{3})\b"
 )
-_MARKER = re.compile(r"^(?:[•▪◦●■–-]\s*|\(?\d{1,2}[.)]\s+|\(?[a-z][.)]\s+)")
-
-
-def _clean_item(text: str) -> str:
-    """An item as a bullet: its marker ("•", "3.") and a trailing footnote number cut; what
-    is left is still a verbatim slice of the page."""
-    text = _MARKER.sub("", text)
-    a, b = trim(text)
-    return text[a:b]
 
 
 @dataclass(frozen=True)
@@ -221,10 +212,10 @@ class Answerer:
         text = "".join(sep + self._shown_text(doc, p) for sep, p in zip(seps, spans, strict=True))
 
         def part_text(lo: int, hi: int) -> str:
-            return " ".join(self._shown_text(st.doc, u) for u in units[lo:hi])
+            return " ".join(self._shown_text(doc, u) for u in units[lo:hi])
 
         lead = st.label or (part_text(*parts[0]) if parts else text)
-        items = tuple(_clean_item(part_text(lo, hi)) for lo, hi in parts[1:])
+        items = tuple(item_text(part_text(lo, hi)) for lo, hi in parts[1:])
         if not items:
             lead = text
         return Quote(text, lead, items, more, tuple(spans), tuple(seps))
@@ -278,12 +269,11 @@ class Answerer:
                     best[st] = Candidate(c, st, score, text, pointed, rank=rank, boost=boost)
         return sorted(best.values(), key=lambda x: -x.score)
 
-    def evidence(self, r: Reading, cands: Sequence[Candidate], hits: Sequence[Hit] = ()) -> float:
-        """How well the best candidates answer: the top score, lowered when the question
-        asks for a quantity none of them gives, or names something no passage mentions."""
+    @staticmethod
+    def evidence(cands: Sequence[Candidate], short: float) -> float:
+        """How well the best candidates answer: the top score less the ``shortfall``."""
         if not cands:
             return float("-inf")
-        short = self.shortfall(r, cands, hits)
         # Naming GOVERN 1.1 ranks its text first; it is no evidence that GOVERN 1.1 answers
         # a question after something the documents lack (the ISO clause it maps to).
         return cands[0].score - short - (cands[0].boost if short > 0 else 0.0)
@@ -307,12 +297,13 @@ class Answerer:
             short += MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
         return short + UNKNOWN_NAME_PENALTY * min(2, r.unknown_weight)
 
-    def points_at(self, r: Reading, hits: Sequence[Hit], cands: Sequence[Candidate] = ()) -> bool:
+    @staticmethod
+    def points_at(r: Reading, hits: Sequence[Hit], short: float) -> bool:
         """Whether the question names a page of a named document, or an identifier, that
-        the retrieved passages carry — and asks for nothing the evidence lacks (a question
-        mapping GOVERN 1.1 to another standard's clause is not answered by GOVERN 1.1, nor
-        one after Practice 6.5's dollar amount by Practice 6.5)."""
-        if r.unknown_weight or (cands and self.shortfall(r, cands, hits) > 0):
+        the retrieved passages carry — and asks for nothing the evidence lacks (``short``,
+        the ``shortfall``: a question mapping GOVERN 1.1 to another standard's clause is not
+        answered by GOVERN 1.1, nor one after Practice 6.5's dollar amount by Practice 6.5)."""
+        if short > 0:
             return False
         a = r.analysis
         if a.pages and a.docs and any(h.ranks.get("page") for h in hits):
@@ -496,11 +487,12 @@ class Answerer:
                 cands = sorted(
                     cands, key=lambda c: -(c.score - (0.0 if c.chunk.doc in named else NAMED_DOC_MARGIN))
                 )
-        evidence = self.evidence(r, cands, hits)
+        short = self.shortfall(r, cands, hits)
+        evidence = self.evidence(cands, short)
         # A lookup that resolves ("page 12 of the AI 800-1", "GOVERN 1.2") is answered by
         # what it points at, however weakly its wording matches.
         abstained = bool(r.not_indexed) or (
-            evidence < self.policy.threshold and not self.points_at(r, hits, cands)
+            evidence < self.policy.threshold and not self.points_at(r, hits, short)
         )
         parts: list[tuple[str, list[Candidate]]] = []
         if r.form == "comparison" and not abstained:
@@ -570,7 +562,7 @@ class Answerer:
         ``also``: markers of the same words cited from other places, shown on this line; a
         quote that is one of those is "" (its marker is on the first one's line)."""
         also = also or {}
-        if any(cite.n in more for more in also.values()):
+        if cite.n in _repeats(also):
             return ""
         marks = "".join(f"[{n}]" for n in [cite.n, *also.get(cite.n, [])])
         if not q.items:
@@ -597,7 +589,8 @@ class Answerer:
         """The answer text: a short lead line, then bullets when there are several items;
         every quote carries its ``[n]`` marker; further places worth reading close it."""
         main = [x for x in shown if x[0] != ALSO]
-        more = [c.n for d, c, _ in shown if d == ALSO and not any(c.n in m for m in (also or {}).values())]
+        repeats = _repeats(also or {})
+        more = [c.n for d, c, _ in shown if d == ALSO and c.n not in repeats]
         text = self._compose(r, main, scope, abstained, also or {}) if main or r.not_indexed else ""
         lines = [line for line in text.split("\n") if line]
         if more and not abstained:
@@ -663,6 +656,11 @@ class Answerer:
 
 
 NAMED_DOC_MARGIN = 0.15  # how much better another document's statement must be to come first
+
+
+def _repeats(also: Mapping[int, list[int]]) -> set[int]:
+    """The citations whose words another citation already shows (their marker joins its line)."""
+    return {n for ns in also.values() for n in ns}
 
 
 def _is_action(c: Candidate) -> bool:

@@ -15,7 +15,7 @@ from typing import Literal
 from corpus.roles import Taxonomy
 from index.analyze import Analysis, QueryAnalyzer
 from ingest.identifiers import find_identifiers
-from qa.evidence import asks_for_actions, asks_penalty, asks_quantity, specific_unknowns, unknown_names
+from qa.evidence import asks_for_actions, asks_penalty, asks_quantity, specific_unknowns
 
 Form = Literal[
     "lookup", "definition", "enumeration", "actions", "comparison", "which_document", "yes_no", "fact"
@@ -124,8 +124,7 @@ class Reading:
     wants_action: bool
     asks_quantity: bool  # a count, date, sum or ratio
     asks_penalty: bool  # fines, liability
-    unknown: tuple[str, ...]  # names and numbers of the question no passage mentions
-    unknown_weight: int  # how much they count (``specific_unknowns``)
+    unknown_weight: int  # names and numbers no passage mentions, weighted (``specific_unknowns``)
     numbers: tuple[str, ...] = ()  # numbers it names besides identifiers and pages: "42001", "140-3"
 
     @property
@@ -181,7 +180,6 @@ def read(
         wants_action=asks_for_actions(text),
         asks_quantity=asks_quantity(text),
         asks_penalty=asks_penalty(text),
-        unknown=tuple(unknown_names(_PAGES.sub(" ", text), vocab)),
         unknown_weight=specific_unknowns(_PAGES.sub(" ", text), vocab),
         numbers=_numbers(analyzer.without_names(text), identifiers),
     )
