@@ -25,7 +25,7 @@ from corpus.roles import Taxonomy, load_taxonomy
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.chunk import section_tail
-from ingest.identifiers import own_identifier
+from ingest.identifiers import find_identifiers, own_identifier
 from ingest.units import MAX_ITEMS, Statement, item_text, pieces, statements, trim
 from qa.evidence import has_number, is_directive, mentions_penalty, vocabulary
 from qa.lexical import Idf, overlap, terms
@@ -69,6 +69,7 @@ _ANNOUNCES = re.compile(
     r"|\bas follows\b",
     re.IGNORECASE,
 )
+_ACTION_ID = re.compile(r"(?:GV|MP|MS|MG)-")
 _TITLED = re.compile(
     r"^(?:(?:GOVERN|MAP|MEASURE|MANAGE) \d+(?:\.\d+)?|(?:PO|PS|PW|RV)\.\d+(?:\.\d+)?"
     r"|(?:Objective|Practice) \d+(?:\.\d+)?|(?:GV|MP|MS|MG)-\d+\.\d+-\d{3})\b"
@@ -247,7 +248,15 @@ class Answerer:
                 score = (
                     float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
                 )
-                own = own_identifier(c.section)
+                # A statement headed by another subcategory, task or practice ("MEASURE 4: …" in
+                # the passage under MEASURE 3.3) is that one's text, not the section's; a GenAI
+                # action row (GV-1.3-007) stays its subcategory's.
+                headed = _TITLED.match(text.lstrip("• "))
+                own = (
+                    find_identifiers(headed.group(0))[0]
+                    if headed and not _ACTION_ID.match(headed.group(0))
+                    else own_identifier(c.section)
+                )
                 boost = 0.0
                 if own in named_ids or any(text.lstrip("• ").startswith(x) for x in named_ids):
                     boost = IDENTIFIER_BONUS  # "what does GOVERN 1.2 say": its own text first
