@@ -177,18 +177,24 @@ class Retriever:
             out += _round_robin(own, self.catalog) + [i for i in ids if i not in own]
         return list(dict.fromkeys(out))
 
-    def page_ranking(self, a: Analysis, docs: Sequence[str]) -> list[str]:
-        """Passages on the pages a question names ("page 19 of the AI RMF"): printed
-        labels first, unless it says the number is the PDF's own."""
-        out: list[str] = []
+    def named_pages(self, a: Analysis, docs: Sequence[str]) -> list[tuple[str, int]]:
+        """The pages a question names ("page 19 of the AI RMF"), best first: the page
+        printed with that number, then the PDF's page of that number, unless it says the
+        number is the PDF's own."""
+        out: list[tuple[str, int]] = []
         for doc in docs:
             for n in a.pages:
                 by_label = [
                     p.page for (d, _), p in self.catalog.pages.items() if d == doc and p.label == str(n)
                 ]
-                order = [n, *by_label] if a.physical else [*by_label, n]
-                for page in order:
-                    out += self._by_page.get((doc, page), [])
+                out += [(doc, page) for page in ([n, *by_label] if a.physical else [*by_label, n])]
+        return list(dict.fromkeys(out))
+
+    def page_ranking(self, a: Analysis, docs: Sequence[str]) -> list[str]:
+        """Passages on the ``named_pages``, in their order."""
+        out: list[str] = []
+        for key in self.named_pages(a, docs):
+            out += self._by_page.get(key, [])
         return list(dict.fromkeys(out))
 
     def definition_ranking(self, a: Analysis) -> list[str]:

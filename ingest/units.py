@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from core.text import collapse_ws
@@ -172,6 +172,35 @@ class Statement:
     @property
     def page_end(self) -> int:
         return self.units[-1].page
+
+    def headlines(self, texts: Mapping[int, str]) -> Statement:
+        """The list with each item cut after its first sentence: a long list reads as its
+        items' headlines ("Be a living document."), the elaboration left on the page."""
+        units: list[Span] = list(self.units[: self.parts[0][1]]) if self.parts else []
+        parts = list(self.parts[:1])
+        for lo, hi in self.parts[1:]:
+            start = len(units)
+            for u in self.units[lo:hi]:
+                units.append(u)
+                text = collapse_ws(texts[u.page][u.start : u.end])
+                if _ends(text) and unit_kind(text) != "marker":
+                    break
+            parts.append((start, len(units)))
+        return replace(self, units=tuple(units), parts=tuple(parts))
+
+    def part_of(self, unit: int) -> int:
+        """The part (0 the lead, then each item) holding the statement's ``unit``-th unit."""
+        return next((n for n, (lo, hi) in enumerate(self.parts) if lo <= unit < hi), 0)
+
+    def only(self, items: Sequence[int]) -> Statement:
+        """The list with its lead and only the ``items`` named (part numbers, 1 = first)."""
+        units: list[Span] = list(self.units[: self.parts[0][1]])
+        parts = [self.parts[0]]
+        for n in sorted(set(items)):
+            lo, hi = self.parts[n]
+            parts.append((len(units), len(units) + hi - lo))
+            units.extend(self.units[lo:hi])
+        return replace(self, units=tuple(units), parts=tuple(parts))
 
     def pieces(self, texts: Mapping[int, str], upto: int | None = None) -> list[tuple[Span, str]]:
         """The quote, page by page: contiguous spans of the page texts, each with what joins

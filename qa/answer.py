@@ -49,6 +49,10 @@ FOOTNOTE_PENALTY = 0.05
 LIST_BONUS = 0.05  # an enumeration question: the passage that enumerates
 LIST_MARGIN = 0.05  # … and comes first when it scores within this of the best statement
 MAX_QUOTES = 4
+LIST_WORDS = 100  # a longer list shows its items' first sentences …
+ITEM_MARGIN = 0.15  # … or, found through one item scoring this much above the others, that item
+FOCUS_ITEMS = 6  # (in a list of at least this many)
+WHOLE_LISTS = frozenset(["enumeration", "lookup", "actions"])
 SOURCES = 5  # citations an answer lists at most, the "also relevant" ones included
 ALSO = "+"  # the scope of citations listed as further places to read
 CONTEXT_SENTENCES = 2  # sentences after the best one quoted with it …
@@ -58,6 +62,9 @@ MAX_ACTIONS = 6
 ACTION_MARGIN = 0.12  # actions scoring within this of the best statement are listed
 QUOTE_MARGIN = 0.18  # a further quote must score within this of the best one
 # Statements a reader cannot act on: never quoted (a heading is the section label).
+_REFERENCE_TERMS = frozenset(
+    terms("nist framework playbook document documents guidance publication draft say says said")
+)
 UNQUOTABLE = frozenset(["heading", "toc", "residue"])
 _DEFINES = re.compile(r"\b(?:refers? to|defined as|means)\b|^[\w“”\"' -]{2,60}:\s", re.I)
 # A sentence announcing an enumeration: "several key attributes", "seven objectives".
@@ -112,6 +119,8 @@ class Candidate:
     follow: tuple[Statement, ...] = ()  # the sentences after it, quoted with it (its context)
     rank: int = 0  # the rank of the passage it was found in
     boost: float = 0.0  # the part of ``score`` owed to naming its identifier, not to answering
+    page_rank: int = 0  # on a page the question names: that page's place among them (1 = best)
+    only: tuple[int, ...] = ()  # the items quoted, when not all (``focused``)
 
 
 @dataclass(frozen=True)
@@ -165,14 +174,21 @@ class Answerer:
                 units.setdefault(c.doc, []).append((s, c.id, i))
         self._page_forms: dict[tuple[str, int], str] = {}
         self._statement_of: dict[tuple[str, int], Statement] = {}
+        # A list's sentences, each with the part holding it (0 the lead, then each item).
+        self._items_of: dict[Statement, list[tuple[int, str, int]]] = {}
         self._statements: dict[str, list[Statement]] = {}
         self._position: dict[Statement, int] = {}
         for doc, us in units.items():
             us.sort(key=lambda u: (u[0].page, u[0].start))
             pages = {p: self.catalog.pages[(doc, p)].text for p in {u[0].page for u in us}}
             stmts, owner = statements(doc, [u[0] for u in us], pages)
+            seen: dict[int, int] = {}
             for (_, cid, i), o in zip(us, owner, strict=True):
                 self._statement_of[(cid, i)] = stmts[o]
+                # A statement's units are its owned units in reading order.
+                if stmts[o].kind == "list":
+                    self._items_of.setdefault(stmts[o], []).append((stmts[o].part_of(seen.get(o, 0)), cid, i))
+                seen[o] = seen.get(o, 0) + 1
             self._statements[doc] = stmts
             self._position.update({st: n for n, st in enumerate(stmts)})
 
@@ -189,13 +205,31 @@ class Answerer:
         a, b = chunk.sentences[first], chunk.sentences[last]
         return self.catalog.pages[(chunk.doc, a.page)].text[a.start : b.end]
 
-    def quote(self, st: Statement, max_items: int = MAX_ITEMS, follow: Sequence[Statement] = ()) -> Quote:
+    def _long(self, st: Statement) -> bool:
+        """A list of more than ``LIST_WORDS`` words."""
+        pages = self.catalog.pages
+        words = sum(len(pages[(st.doc, u.page)].text[u.start : u.end].split()) for u in st.units)
+        return st.kind == "list" and len(st.parts) > 2 and words > LIST_WORDS
+
+    def quote(
+        self,
+        st: Statement,
+        max_items: int = MAX_ITEMS,
+        follow: Sequence[Statement] = (),
+        only: Sequence[int] = (),
+    ) -> Quote:
         """The statement's text as shown: verbatim page slices, footnote markers cut from
-        its ends, a long list cut after ``max_items`` items (the rest counted); ``follow``:
-        the sentences after a sentence, quoted with it."""
+        its ends, a long list cut after ``max_items`` items (the rest counted) and its items
+        cut to their first sentences; ``follow``: the sentences after a sentence, quoted with
+        it; ``only``: the list items to quote (the others counted)."""
+        total = len(st.parts) - 1
+        if only:
+            st = st.only(only)
+        if self._long(st):
+            st = st.headlines({u.page: self.catalog.pages[(st.doc, u.page)].text for u in st.units})
         units = list(st.units) + [u for f in follow for u in f.units]
         parts = list(st.parts)
-        more = 0
+        more = total - len(only) if only else 0
         if st.kind in ("list", "row") and len(parts) - 1 > max_items:
             more = len(parts) - 1 - max_items
             parts = parts[: max_items + 1]
@@ -230,8 +264,10 @@ class Answerer:
     def candidates(self, r: Reading, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         """Every statement holding a sentence of the hits, scored by its best sentence
         (similarity, word overlap with the question without who asks, passage rank)."""
-        qterms = set(terms(r.focus))
+        qterms = set(terms(self.retriever.analyzer.without_names(r.focus))) - _REFERENCE_TERMS
         named_ids = set(r.identifiers)
+        a = r.analysis
+        pages = {key: n for n, key in enumerate(self.retriever.named_pages(a, a.docs or a.hinted), start=1)}
         ids = [sentence_id(h.chunk.id, i) for h in hits for i in range(len(h.chunk.sentences))]
         vecs = self.retriever.sentence_vectors(ids)
         best: dict[Statement, Candidate] = {}
@@ -274,9 +310,33 @@ class Answerer:
                 if r.form == "enumeration" and st.kind == "list":
                     score += LIST_BONUS
                 if st not in best or score > best[st].score:
-                    pointed = bool(h.ranks.get("page") or own in named_ids)
-                    best[st] = Candidate(c, st, score, text, pointed, rank=rank, boost=boost)
+                    page = pages.get((c.doc, st.page), 0)
+                    best[st] = Candidate(
+                        c,
+                        st,
+                        score,
+                        text,
+                        bool(page) or own in named_ids,
+                        rank=rank,
+                        boost=boost,
+                        page_rank=page,
+                    )
         return sorted(best.values(), key=lambda x: -x.score)
+
+    def item_scores(self, r: Reading, qvec: np.ndarray, st: Statement) -> list[tuple[int, float]]:
+        """A list's parts (0 the lead, then each item), best first, each scored by its best
+        sentence (similarity and word overlap with the question), whether or not its passage
+        was retrieved."""
+        qterms = set(terms(self.retriever.analyzer.without_names(r.focus))) - _REFERENCE_TERMS
+        sents = self._items_of.get(st, [])
+        vecs = self.retriever.sentence_vectors([sentence_id(cid, i) for _, cid, i in sents])
+        scores: dict[int, float] = {}
+        for part, cid, i in sents:
+            if (v := vecs.get(sentence_id(cid, i))) is not None:
+                text = self._text(self.catalog.chunks[cid], i, i)
+                score = float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf)
+                scores[part] = max(score, scores.get(part, score))
+        return sorted(scores.items(), key=lambda x: -x[1])
 
     @staticmethod
     def evidence(cands: Sequence[Candidate], short: float) -> float:
@@ -357,9 +417,28 @@ class Answerer:
             words += n
         return replace(c, follow=tuple(follow)) if follow else c
 
-    def select(self, r: Reading, cands: Sequence[Candidate]) -> list[Candidate]:
+    def focused(self, r: Reading, qvec: np.ndarray, c: Candidate) -> Candidate:
+        """A long list found through one of its items, for a question about that item ("what
+        term does the profile use instead of hallucinations"): its lead and that item, the
+        others counted, when the item stands ``ITEM_MARGIN`` above every other item and the
+        lead. An enumeration, a lookup or a request for actions gets the whole list, as does a
+        list in which no one item stands out."""
+        st = c.statement
+        if r.form in WHOLE_LISTS or len(st.parts) - 1 < FOCUS_ITEMS or not self._long(st):
+            return c
+        parts = self.item_scores(r, qvec, st)
+        items = [x for x in parts if x[0]]
+        if len(items) < 2 or parts[0][0] == 0 or items[0][1] - parts[1][1] < ITEM_MARGIN:
+            return c  # no one item stands out: the list is the answer
+        focus = replace(c, only=(items[0][0],))
+        (item,) = self.quote(st, only=focus.only).items
+        # A short item ("Stakeholder engagement plans", "chaos engineering,") means little
+        # without the rest of its list.
+        return focus if len(item.split()) >= SHORT_SENTENCE_WORDS and item[:1].isupper() else c
+
+    def select(self, r: Reading, qvec: np.ndarray, cands: Sequence[Candidate]) -> list[Candidate]:
         """The statements to quote, by the form asked for (never one twice)."""
-        chosen = self._select(r, cands)
+        chosen = [self.focused(r, qvec, c) for c in self._select(r, cands)]
         if chosen and r.form not in ("lookup", "comparison", "actions"):
             listed = self.announced(chosen[0])
             if listed is not None:
@@ -411,13 +490,15 @@ class Answerer:
             return _distinct([*defs[:1], *close], 3)
         if r.form == "lookup" and any(c.pointed for c in cands):
             # "Page 19 of the AI RMF", "GOVERN 1.2": what is there, best first, then the rest.
-            return _distinct([c for c in cands if c.pointed] + list(close), MAX_QUOTES)
+            # "Page 19 (the printed number)": that page before the PDF's page 19.
+            pointed = sorted((c for c in cands if c.pointed), key=lambda c: c.page_rank)
+            return _distinct(pointed + list(close), MAX_QUOTES)
         # Two statements of one passage may both be needed ("Safe AI systems should not …" and
         # "Safety risks that pose … serious injury or death call for …").
         return _distinct(close, MAX_QUOTES)
 
     def citation(self, n: int, c: Candidate, max_items: int = MAX_ITEMS) -> tuple[Citation, Quote]:
-        q = self.quote(c.statement, max_items, follow=c.follow)
+        q = self.quote(c.statement, max_items, follow=c.follow, only=c.only)
         first = q.pieces[0]
         page = self.catalog.pages[(c.chunk.doc, first.page)]
         last_page = q.pieces[-1].page
@@ -512,7 +593,7 @@ class Answerer:
         elif abstained:
             parts.append(("", _nearest(cands)))
         else:
-            parts.append(("", self.select(r, cands)))
+            parts.append(("", self.select(r, qvec, cands)))
         if not abstained:
             parts.append((ALSO, self.also_relevant(cands, [c for _, g in parts for c in g])))
         shown: list[tuple[str, Citation, Quote]] = []
@@ -562,6 +643,22 @@ class Answerer:
         return Response(answer, evidence, list(hits))
 
     # ------------------------------------------------------------------ writing
+
+    def place(self, cite: Citation) -> str:
+        """Where a quote is, as a reader would look it up: the document, the printed page
+        (and the PDF page when they differ), the section path up to its identifier."""
+        page = cite.page_label or str(cite.page)
+        if cite.page_end is not None:
+            page += f"–{cite.page_end}" if cite.page_label in (None, str(cite.page)) else " f."
+        pdf = f" (PDF page {cite.page})" if cite.page_label and cite.page_label != str(cite.page) else ""
+        path = [p for p in cite.section.split(" > ") if p]
+        ident = own_identifier(cite.section)
+        if ident is not None:
+            # "Map > MAP 1.6: System requirements (e.g., “the system shall …": up to the identifier.
+            at = next(i for i, p in enumerate(path) if ident in find_identifiers(p))
+            path = [*path[:at], ident]
+        where = " > ".join(path)
+        return f"{self._short.get(cite.doc, cite.title)}, p. {page}{pdf}" + (f", {where}" if where else "")
 
     @staticmethod
     def _shown(
@@ -657,6 +754,11 @@ class Answerer:
                 lines += [self._shown(c, q, "- ", also) for _, c, q in shown if c.doc == d]
             return "\n".join(lines)
         lead = self._shown(shown[0][1], shown[0][2], also=also)
+        if r.asks_where:
+            # "Where does it say …": the place first, then what is there.
+            return "\n".join(
+                [f"{self.place(shown[0][1])}:", *(self._shown(c, q, "- ", also) for _, c, q in shown)]
+            )
         if r.form == "which_document":
             lead = f"{self.catalog.title(first_doc)}: {lead}"
         elif r.form == "yes_no":

@@ -56,6 +56,14 @@ _YES_NO = re.compile(
 # "page 59", "p. 12", "the page numbered 47": a page asked for is no unknown name.
 _PAGES = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?\d{1,4}\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.?!]+[?.!]*")
+QUOTED_SENTENCE_WORDS = 5  # a quote this long is a passage looked up, not a term defined
+# "Where does the framework say …", "which page / section …": the place is the answer.
+_WHERE = re.compile(
+    r"\bwhere\b(?: in\b|[^?]{0,80}?\b(?:say|says|said|mentions?|appears?|discuss(?:es)?|talks?|states?|"
+    r"describes?|defines?|covers?|recommends?|suggests?|lists?|found|written)\b)|"
+    r"\b(?:which|what) (?:page|section|part|appendix|subcategory)\b",
+    re.IGNORECASE,
+)
 
 
 def _asked_sentence(text: str) -> str:
@@ -85,6 +93,17 @@ def _numbers(text: str, identifiers: tuple[str, ...]) -> tuple[str, ...]:
     out = [n for n in _NUMBER.findall(blank) if len(n.replace(".", "").replace("-", "")) >= 3]
     out += [m.group(0) for m in _FIGURE_WORDS.finditer(blank)]
     return tuple(n for n in dict.fromkeys(out) if not re.fullmatch(r"(?:19|20)\d\d", n))
+
+
+def asks_where(text: str, analysis: Analysis) -> bool:
+    """Whether the place is (part of) the answer: "where does the framework say …", "which
+    page …", a quoted passage looked up, a page of a named document. "Where do we fit in?"
+    asks no place in the documents."""
+    return (
+        bool(_WHERE.search(_asked_sentence(text)))
+        or any(len(q.split()) >= QUOTED_SENTENCE_WORDS for q in analysis.quotes)
+        or bool(analysis.pages and (analysis.docs or analysis.hinted))
+    )
 
 
 def form_of(text: str, analysis: Analysis, identifiers: tuple[str, ...]) -> Form:
@@ -126,6 +145,7 @@ class Reading:
     asks_penalty: bool  # fines, liability
     unknown_weight: int  # names and numbers no passage mentions, weighted (``specific_unknowns``)
     numbers: tuple[str, ...] = ()  # numbers it names besides identifiers and pages: "42001", "140-3"
+    asks_where: bool = False  # the place is (part of) the answer: "where does it say …", "page 19"
 
     @property
     def not_indexed(self) -> tuple[str, ...]:
@@ -182,4 +202,5 @@ def read(
         asks_penalty=asks_penalty(text),
         unknown_weight=specific_unknowns(_PAGES.sub(" ", text), vocab),
         numbers=_numbers(analyzer.without_names(text), identifiers),
+        asks_where=asks_where(text, analysis),
     )

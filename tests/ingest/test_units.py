@@ -133,3 +133,43 @@ def test_provenance_label_and_title_line_are_left_out() -> None:
 def test_the_rest_of_a_sentence_is_not_a_statement() -> None:
     assert unit_kind("– and details about test methodology; these should be documented.") == "fragment"
     assert unit_kind("purposes, and mitigate the risks as necessary.") == "fragment"
+
+
+def _list(page: str):  # type: ignore[no-untyped-def]
+    pages = {1: page}
+    units = [Span(u.page, u.start, u.end) for u in sentence_units(Page("d", 1, "1", page))]
+    out, _ = statements("d", units, pages)
+    return out[0], pages
+
+
+def _texts(st, pages) -> list[str]:  # type: ignore[no-untyped-def]
+    return [" ".join(pages[p.page][p.start : p.end].split()) for p, _ in st.pieces(pages)]
+
+
+def test_headlines_keep_each_items_first_sentence() -> None:
+    st, pages = _list(
+        "The AI RMF strives to:\n\n1.\n\nBe risk-based and voluntary.\n\n2.\n\nBe consensus-driven. "
+        "All stakeholders should have the opportunity to contribute.\n\n3.\n\nBe a living document."
+    )
+    assert st.kind == "list" and len(st.parts) == 4
+    short = st.headlines(pages)
+    assert len(short.parts) == 4
+    shown = " ".join(_texts(short, pages))
+    assert "Be consensus-driven." in shown and "Be a living document." in shown
+    assert "All stakeholders" not in shown  # the item's elaboration is left on the page
+    # What is left is still slices of the page, gaps between them.
+    assert len(short.pieces(pages)) == 2
+
+
+def test_only_keeps_the_lead_and_the_items_named() -> None:
+    st, pages = _list(
+        "These challenges include:\n\n• Foundation models are broadly applicable.\n\n"
+        "• Capabilities do not clearly translate across domains.\n\n• Scale is hard to predict."
+    )
+    one = st.only([2])
+    assert len(one.parts) == 2
+    assert _texts(one, pages) == [
+        "These challenges include:",
+        "• Capabilities do not clearly translate across domains.",
+    ]
+    assert st.part_of(0) == 0 and st.part_of(len(st.units) - 1) == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import AbstainPolicy, Answerer, verify
+from qa.answer import MAX_ITEMS, AbstainPolicy, Answerer, verify
 from tests.quotecheck import on_its_pages
 
 pytestmark = pytest.mark.integration
@@ -85,3 +85,42 @@ def test_answers_are_whole_statements_in_the_form_asked(engine) -> None:  # type
     # A list the question asked for is shown as bullets, one per item.
     actions = engine.answerer.run("What should we do to protect model weights from theft?")
     assert actions.answer.startswith("Recommended actions") and "\n- " in actions.answer
+
+
+def test_where_questions_are_answered_with_the_place(engine) -> None:  # type: ignore[no-untyped-def]
+    a = engine.answerer.run(
+        'Where does it say "The inability to appropriately measure AI risks does not imply" a high risk?'
+    )
+    first = a.citations[0]
+    assert (first.doc, first.page, first.page_label) == ("nist-ai-100-1", 10, "5")
+    assert a.answer.startswith("AI RMF 1.0, p. 5 (PDF page 10), ")
+    assert a.answer.split("\n")[1].startswith("- ") and "[1]" in a.answer.split("\n")[1]
+    # A printed page number is the printed page first; the PDF's page of that number after.
+    page = engine.answerer.run("What is on page 20 of the AI RMF?")
+    assert (page.citations[0].page, page.citations[0].page_label) == (25, "20")
+    assert page.answer.startswith("AI RMF 1.0, p. 20 (PDF page 25)")
+
+
+def test_a_long_list_reads_as_its_items_first_sentences(engine) -> None:  # type: ignore[no-untyped-def]
+    from qa.answer import Candidate
+
+    answerer = engine.answerer
+    pages = answerer.catalog.pages
+    cut = 0
+    for sts in answerer._statements.values():
+        for st in sts:
+            if not answerer._long(st):
+                continue
+            short = st.headlines({u.page: pages[(st.doc, u.page)].text for u in st.units})
+            q = answerer.quote(st)
+            assert len(q.items) == min(len(st.parts) - 1, MAX_ITEMS)
+            if short.units == st.units:
+                continue
+            cut += 1
+            # Each item shown is its first sentence: the elaboration is left on the page.
+            whole = " ".join(pages[(st.doc, u.page)].text[u.start : u.end] for u in st.units)
+            assert len(q.text) < len(" ".join(whole.split()))
+            chunk = next(c for c in answerer.catalog.chunks.values() if c.doc == st.doc)
+            cite, _ = answerer.citation(1, Candidate(chunk, st, 1.0, ""))
+            assert cite.verified, cite.quote
+    assert cut >= 5  # the corpus has long lists whose items run to several sentences

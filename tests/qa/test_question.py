@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.analyze import Analysis, QueryAnalyzer
-from qa.question import form_of
+from qa.question import asks_where, form_of
 
 NAMES = {
     "nist-ai-100-1": ["AI RMF", "AI Risk Management Framework"],
@@ -89,3 +89,21 @@ def test_numbers_a_question_hinges_on() -> None:
         "80%",
     )
     assert _numbers("What's on page 59 of the Playbook?", ()) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("Where does the AI RMF say that risk tolerance is contextual?", True),
+        ("Where in the Playbook is red-teaming discussed?", True),
+        ("Which page of the GenAI profile lists the risks?", True),
+        ('Where is this sentence: "the system shall respect the privacy of its users"?', True),
+        ('Is "trustworthiness is a social concept that ranges across a spectrum" in the AI RMF?', True),
+        ("What's on page 19 of the AI RMF?", True),
+        ("Where do we fit in the framework as a cloud provider?", False),
+        ("Where could we report the AI failures we run into?", False),
+        ("What is an 'AI system inventory'?", False),  # a term, not a passage looked up
+    ],
+)
+def test_asks_where(question: str, where: bool) -> None:
+    assert asks_where(question, ANALYZER.run(question)) is where
