@@ -106,8 +106,13 @@ def lead_trim(text: str) -> int:
     if m:
         return m.end()
     m = _TITLE_LINE.match(text)
-    # A numbered title may be one word ("ii Audience"); the text below must be a statement.
-    titled = m is not None and (_is_title(m.group(2)) or (bool(m.group(1)) and len(m.group(2).split()) <= 3))
+    # A numbered title may be one word ("ii Audience"), as may a section label ("About",
+    # "References"); the text below must be a statement.
+    titled = m is not None and (
+        _is_title(m.group(2))
+        or (bool(m.group(1)) and len(m.group(2).split()) <= 3)
+        or bool(re.fullmatch(r"[A-Z][a-z]{3,}", m.group(2)))
+    )
     return m.end() if m is not None and titled and len(text[m.end() :].split()) >= 4 else 0
 
 
@@ -230,11 +235,15 @@ def item_text(text: str) -> str:
     return text[a:b]
 
 
-def trim(text: str) -> tuple[int, int]:
+def trim(text: str, glyph: bool = False) -> tuple[int, int]:
     """Offsets inside ``text`` with footnote markers cut from its ends ("databases.37" →
-    "databases."; "6 Some commenters …" → "Some commenters …"): still a verbatim slice."""
+    "databases."; "6 Some commenters …" → "Some commenters …"), and with ``glyph`` a
+    leading bullet glyph (an item quoted alone): still a verbatim slice."""
     start, end = 0, len(text.rstrip())
-    m = _FOOTNOTE_HEAD.match(text)
+    bullet = re.match(r"[•▪◦●■]\s*", text) if glyph else None  # a bullet quoted alone
+    if bullet:
+        start = bullet.end()
+    m = _FOOTNOTE_HEAD.match(text, start)
     if m and len(text[m.end() :].split()) > 4:
         start = m.end()
     m = _FOOTNOTE_TAIL.search(text[:end])

@@ -238,7 +238,10 @@ class Answerer:
         joined = pieces(units, {u.page: self.catalog.pages[(doc, u.page)].text for u in units})
         spans = [p for p, _ in joined]
         first, last = spans[0], spans[-1]
-        a, _ = trim(self.catalog.pages[(doc, first.page)].text[first.start : first.end])
+        a, _ = trim(
+            self.catalog.pages[(doc, first.page)].text[first.start : first.end],
+            glyph=st.kind in ("sentence", "item"),
+        )
         spans[0] = first = Span(first.page, first.start + a, first.end)
         last = spans[-1]
         _, b = trim(self.catalog.pages[(doc, last.page)].text[last.start : last.end])

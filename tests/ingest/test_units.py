@@ -111,7 +111,8 @@ def test_provenance_label_and_title_line_are_left_out() -> None:
         "PS.1.3: Protect all model weights from unauthorized access.\n"
         "[Not part of SSDF 1.1] High R1: Keep model weights separate from training data.\n"
         "State of AI Incident Tracking and Disclosure\n"
-        "Formal channels do not currently exist to report incidents."
+        "Formal channels do not currently exist to report incidents.\n"
+        "About\nHighly accurate and optimized systems can cause harm."
     )
     pages = {1: page}
     units = [Span(u.page, u.start, u.end) for u in sentence_units(Page("d", 1, "1", page))]
@@ -123,11 +124,22 @@ def test_provenance_label_and_title_line_are_left_out() -> None:
         "High R1: Keep model weights separate from training data.",
         " … ",
     )
-    last = sts[-1]
+    formal, about = sts[-2:]
     assert (
-        page[last.units[0].start : last.units[0].end]
+        page[formal.units[0].start : formal.units[0].end]
         == "Formal channels do not currently exist to report incidents."
     )
+    # A one-word section label ("About") is no part of the sentence below it.
+    label_left_out = page[about.units[0].start : about.units[0].end]
+    assert label_left_out == "Highly accurate and optimized systems can cause harm."
+
+
+def test_trim_cuts_footnote_numbers_and_with_glyph_a_bullet() -> None:
+    text = "• Share verified reports with AI incident databases.37"
+    a, b = trim(text)
+    assert text[a:b] == "• Share verified reports with AI incident databases."
+    a, b = trim(text, glyph=True)
+    assert text[a:b] == "Share verified reports with AI incident databases."
 
 
 def test_the_rest_of_a_sentence_is_not_a_statement() -> None:
