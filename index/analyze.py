@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from core.text import loose_form
 from corpus.thesaurus import Expansion, Thesaurus
 
-_PAGE = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b", re.IGNORECASE)
+# "page 19", "p. 12", "the page numbered 47", "the 56th page"
+_PAGE = re.compile(
+    r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?(\d{1,4})\b|\b(\d{1,4})(?:st|nd|rd|th)\s+page\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(
     r"[\"“]([^\"“”]{12,400})[\"”]"  # "double" or “curly”
     r"|(?:^|(?<=[\s(]))[‘']([^‘’']{12,400})[’'](?=[\s?.!,;:)]|$)"  # 'single', not it's
@@ -193,8 +197,9 @@ class QueryAnalyzer:
         docs = tuple(self.docs_named(text))
         return Analysis(
             docs=docs,
-            pages=tuple(dict.fromkeys(int(n) for n in _PAGE.findall(text))),
-            physical=bool(_PDF_WORDS.search(text)),
+            pages=tuple(dict.fromkeys(int(a or b) for a, b in _PAGE.findall(text))),
+            # "The 56th page" counts the file's pages, as "page 56 of the PDF" does.
+            physical=bool(_PDF_WORDS.search(text)) or any(b for _, b in _PAGE.findall(text)),
             quotes=quotes,
             definition=definition,
             hinted=tuple(dict.fromkeys(d for p, d in self._hints if p.search(text))),

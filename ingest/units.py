@@ -178,13 +178,18 @@ class Statement:
     def page_end(self) -> int:
         return self.units[-1].page
 
-    def headlines(self, texts: Mapping[int, str]) -> Statement:
+    def headlines(self, texts: Mapping[int, str], keep: Sequence[int] = ()) -> Statement:
         """The list with each item cut after its first sentence: a long list reads as its
-        items' headlines ("Be a living document."), the elaboration left on the page."""
+        items' headlines ("Be a living document."), the elaboration left on the page — but
+        for the items in ``keep`` (part numbers, 1 = first), which stay whole."""
         units: list[Span] = list(self.units[: self.parts[0][1]]) if self.parts else []
         parts = list(self.parts[:1])
-        for lo, hi in self.parts[1:]:
+        for n, (lo, hi) in enumerate(self.parts[1:], start=1):
             start = len(units)
+            if n in keep:
+                units.extend(self.units[lo:hi])
+                parts.append((start, len(units)))
+                continue
             for u in self.units[lo:hi]:
                 units.append(u)
                 text = collapse_ws(texts[u.page][u.start : u.end])

@@ -120,7 +120,8 @@ class Candidate:
     rank: int = 0  # the rank of the passage it was found in
     boost: float = 0.0  # the part of ``score`` owed to naming its identifier, not to answering
     page_rank: int = 0  # on a page the question names: that page's place among them (1 = best)
-    only: tuple[int, ...] = ()  # the items quoted, when not all (``focused``)
+    only: tuple[int, ...] = ()  # the items quoted, when not all (``focused``) …
+    whole: tuple[int, ...] = ()  # … or the item of a long list shown with all its sentences
 
 
 @dataclass(frozen=True)
@@ -182,13 +183,20 @@ class Answerer:
             us.sort(key=lambda u: (u[0].page, u[0].start))
             pages = {p: self.catalog.pages[(doc, p)].text for p in {u[0].page for u in us}}
             stmts, owner = statements(doc, [u[0] for u in us], pages)
-            seen: dict[int, int] = {}
-            for (_, cid, i), o in zip(us, owner, strict=True):
-                self._statement_of[(cid, i)] = stmts[o]
-                # A statement's units are its owned units in reading order.
-                if stmts[o].kind == "list":
-                    self._items_of.setdefault(stmts[o], []).append((stmts[o].part_of(seen.get(o, 0)), cid, i))
-                seen[o] = seen.get(o, 0) + 1
+            for (span, cid, i), o in zip(us, owner, strict=True):
+                st = stmts[o]
+                self._statement_of[(cid, i)] = st
+                # The unit of the statement this sentence is (a list's label is none of them).
+                at = next(
+                    (
+                        k
+                        for k, u in enumerate(st.units)
+                        if u.page == span.page and u.start < span.end and span.start < u.end
+                    ),
+                    None,
+                )
+                if st.kind == "list" and at is not None:
+                    self._items_of.setdefault(st, []).append((st.part_of(at), cid, i))
             self._statements[doc] = stmts
             self._position.update({st: n for n, st in enumerate(stmts)})
 
@@ -217,16 +225,19 @@ class Answerer:
         max_items: int = MAX_ITEMS,
         follow: Sequence[Statement] = (),
         only: Sequence[int] = (),
+        whole: Sequence[int] = (),
     ) -> Quote:
         """The statement's text as shown: verbatim page slices, footnote markers cut from
         its ends, a long list cut after ``max_items`` items (the rest counted) and its items
         cut to their first sentences; ``follow``: the sentences after a sentence, quoted with
-        it; ``only``: the list items to quote (the others counted)."""
+        it; ``only``: the list items to quote (the others counted); ``whole``: items of a long
+        list shown whole."""
         total = len(st.parts) - 1
         if only:
             st = st.only(only)
         if self._long(st):
-            st = st.headlines({u.page: self.catalog.pages[(st.doc, u.page)].text for u in st.units})
+            texts = {u.page: self.catalog.pages[(st.doc, u.page)].text for u in st.units}
+            st = st.headlines(texts, keep=whole)
         units = list(st.units) + [u for f in follow for u in f.units]
         parts = list(st.parts)
         more = total - len(only) if only else 0
@@ -421,19 +432,27 @@ class Answerer:
         return replace(c, follow=tuple(follow)) if follow else c
 
     def focused(self, r: Reading, qvec: np.ndarray, c: Candidate) -> Candidate:
-        """A long list found through one of its items, for a question about that item ("what
-        term does the profile use instead of hallucinations"): its lead and that item, the
-        others counted, when the item stands ``ITEM_MARGIN`` above every other item and the
-        lead. An enumeration, a lookup or a request for actions gets the whole list, as does a
-        list in which no one item stands out."""
+        """How much of a long list to show. Its best item keeps all its sentences (the
+        others show their first). Found through one item, for a question about that item
+        ("what term does the profile use instead of hallucinations"): its lead and that item
+        alone, the others counted, when the item stands ``ITEM_MARGIN`` above every other item
+        and the lead. An enumeration, a lookup or a request for actions gets the whole list,
+        as does a list in which no one item stands out."""
         st = c.statement
-        if r.form in WHOLE_LISTS or len(st.parts) - 1 < FOCUS_ITEMS or not self._long(st):
+        if not self._long(st):
             return c
         parts = self.item_scores(r, qvec, st)
         items = [x for x in parts if x[0]]
+        if not items:
+            return c
+        # Its best item keeps its elaboration: "… (the “proxy model”). If the models are
+        # similar across a broad range of evaluations, …" may be what was asked.
+        c = replace(c, whole=(items[0][0],))
+        if r.form in WHOLE_LISTS or len(st.parts) - 1 < FOCUS_ITEMS:
+            return c
         if len(items) < 2 or parts[0][0] == 0 or items[0][1] - parts[1][1] < ITEM_MARGIN:
             return c  # no one item stands out: the list is the answer
-        focus = replace(c, only=(items[0][0],))
+        focus = replace(c, only=(items[0][0],), whole=())
         (item,) = self.quote(st, only=focus.only).items
         # A short item ("Stakeholder engagement plans", "chaos engineering,") means little
         # without the rest of its list.
@@ -501,7 +520,7 @@ class Answerer:
         return _distinct(close, MAX_QUOTES)
 
     def citation(self, n: int, c: Candidate, max_items: int = MAX_ITEMS) -> tuple[Citation, Quote]:
-        q = self.quote(c.statement, max_items, follow=c.follow, only=c.only)
+        q = self.quote(c.statement, max_items, follow=c.follow, only=c.only, whole=c.whole)
         first = q.pieces[0]
         page = self.catalog.pages[(c.chunk.doc, first.page)]
         last_page = q.pieces[-1].page

@@ -54,7 +54,10 @@ _YES_NO = re.compile(
     r"^(?:does|do|did|is|are|was|were|can|could|should|must|will|would|has|have|may)\b", re.IGNORECASE
 )
 # "page 59", "p. 12", "the page numbered 47": a page asked for is no unknown name.
-_PAGES = re.compile(r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?\d{1,4}\b", re.IGNORECASE)
+_PAGES = re.compile(
+    r"\b(?:page|p\.|pg\.?)\s*(?:numbered\s+|number\s+|no\.\s*)?\d{1,4}\b|\b\d{1,4}(?:st|nd|rd|th)\s+page\b",
+    re.IGNORECASE,
+)
 _SENTENCES = re.compile(r"[^.?!]+[?.!]*")
 QUOTED_SENTENCE_WORDS = 5  # a quote this long is a passage looked up, not a term defined
 # "Where does the framework say …", "which page / section …": the place is the answer.

@@ -21,6 +21,8 @@ def test_pages_and_physical() -> None:
     assert a.pages == (19,) and not a.physical
     assert A.run("page 59 of the Playbook PDF").physical
     assert A.run("the page numbered 47 of the SSDF").pages == (47,)
+    ordinal = A.run("What is on the 56th page of the Playbook?")
+    assert ordinal.pages == (56,) and ordinal.physical  # counting the file's pages
 
 
 def test_quotes_double_and_single_not_apostrophes() -> None:

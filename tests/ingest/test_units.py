@@ -171,6 +171,9 @@ def test_headlines_keep_each_items_first_sentence() -> None:
     assert "All stakeholders" not in shown  # the item's elaboration is left on the page
     # What is left is still slices of the page, gaps between them.
     assert len(short.pieces(pages)) == 2
+    # An item kept whole keeps its elaboration.
+    kept = " ".join(_texts(st.headlines(pages, keep=[2]), pages))
+    assert "All stakeholders should have the opportunity to contribute." in kept
 
 
 def test_only_keeps_the_lead_and_the_items_named() -> None:
