@@ -101,19 +101,28 @@ def _is_title(line: str) -> bool:
 
 def lead_trim(text: str) -> int:
     """How many characters at the start of a unit's text are not its statement: a provenance
-    label or a title line run into the text below it. 0 when none."""
+    label, or title lines run into the text below them ("Glossary" / "Capability of Concern"
+    / "A capability of …"). 0 when none."""
     m = _LABEL.match(text)
     if m:
         return m.end()
+    at = 0
+    while (n := _title_end(text[at:])) and len(text[at + n :].split()) >= 4:
+        at += n
+    return at
+
+
+def _title_end(text: str) -> int:
+    """The end of a title line at the start of ``text``, or 0."""
     m = _TITLE_LINE.match(text)
     # A numbered title may be one word ("ii Audience"), as may a section label ("About",
-    # "References"); the text below must be a statement.
+    # "References").
     titled = m is not None and (
         _is_title(m.group(2))
         or (bool(m.group(1)) and len(m.group(2).split()) <= 3)
         or bool(re.fullmatch(r"[A-Z][a-z]{3,}", m.group(2)))
     )
-    return m.end() if m is not None and titled and len(text[m.end() :].split()) >= 4 else 0
+    return m.end() if m is not None and titled else 0
 
 
 # A table's column header or continuation note run onto the end of a row's text
@@ -258,6 +267,8 @@ def trim(text: str, glyph: bool = False) -> tuple[int, int]:
 
 
 MAX_ITEMS = 12  # a list longer than this is cut, with "… and N more"
+_TERM = re.compile(r"^[A-Z][\w()/-]*(?:\s+[\w()/-]+){0,5}$")  # a short term on its own line
+_DEFINITION_START = re.compile(r"^(?:A|An|The)\s+[a-z]")
 
 
 def statements(
@@ -272,15 +283,17 @@ def statements(
     task or AI RMF subcategory title takes the R/C/N notes after it; an item takes the risk
     tags after it (GenAI-profile rows).
     """
+    cuts = [lead_trim(pages[u.page][u.start : u.end]) if u.end > u.start else 0 for u in units]
+    # The last title line cut from a unit's start: a glossary entry's term ("Capability of Concern").
+    titles = [
+        collapse_ws(pages[u.page][u.start : u.start + c].rstrip().rpartition("\n")[2])
+        for u, c in zip(units, cuts, strict=True)
+    ]
     units = [
-        Span(
-            u.page,
-            u.start + lead_trim(pages[u.page][u.start : u.end]),
-            u.start + tail_trim(pages[u.page][u.start : u.end]),
-        )
+        Span(u.page, u.start + c, u.start + tail_trim(pages[u.page][u.start : u.end]))
         if u.end > u.start
         else u
-        for u in units
+        for u, c in zip(units, cuts, strict=True)
     ]
     texts = [collapse_ws(pages[u.page][u.start : u.end]) for u in units]
     kinds = [unit_kind(t) for t in texts]
@@ -413,6 +426,14 @@ def statements(
             # The heading labels the list; the quote is the items.
             label = head
             members = members[1:]
+        elif kind == "sentence" and _DEFINITION_START.match(head):
+            # A glossary entry: the term on its line, its definition below ("Capability of
+            # Concern" / "A capability of an AI model that …"): the term labels the definition.
+            term = titles[runs[i][0]] or (run_text[i - 1] if i > 0 and run_kind[i - 1] == "heading" else "")
+            if _TERM.match(term) and (
+                titles[runs[i][0]] or units[runs[i - 1][-1]].page == units[runs[i][0]].page
+            ):
+                label = term
         # Trailing residue (risk tags) is shown with its row but is not an item.
         parts: list[tuple[int, int]] = []
         flat: list[int] = []
@@ -422,7 +443,7 @@ def statements(
             elif run_kind[m] != "residue" or m == members[0]:
                 parts.append((len(flat), len(flat) + len(runs[m])))
             flat += runs[m]
-        if label or bare:
+        if (label and kind == "list") or bare:
             # Every part is an item: an empty lead keeps parts[0] the lead for all lists.
             parts.insert(0, (0, 0))
         out.append(Statement(doc, tuple(units[u] for u in flat), kind, tuple(parts), label))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.text import collapse_ws, quote_form, strip_footnotes
+from core.text import collapse_ws, loose_form, quote_form, strip_footnotes
 from core.types import Answer, Chunk, Citation, Span
 from corpus.manifest import load_manifest
 from corpus.roles import Taxonomy, load_taxonomy
@@ -135,6 +135,7 @@ class Quote:
     more: int  # items left out
     pieces: tuple[Span, ...]
     joins: tuple[str, ...]  # what joins each piece to the one before: "", " ", " … "
+    label: str = ""  # a glossary term its definition is shown under (not part of the quote)
 
 
 def verify(quote: str, page_text: str) -> bool:
@@ -267,7 +268,7 @@ class Answerer:
         items = tuple(item_text(part_text(lo, hi)) for lo, hi in parts[1:])
         if not items:
             lead = text
-        return Quote(text, lead, items, more, tuple(spans), tuple(seps))
+        return Quote(text, lead, items, more, tuple(spans), tuple(seps), st.label if not items else "")
 
     def _shown_text(self, doc: str, span: Span) -> str:
         """A span's text as quoted: whitespace collapsed, footnote numbers dropped."""
@@ -295,8 +296,10 @@ class Answerer:
                 text = self._text(c, i, i)
                 if v is None or len(text.split()) < MIN_SENTENCE_WORDS:
                     continue
+                # A glossary definition is read with its term ("Model Theft" / "Unauthorized …").
+                said = f"{st.label} {text}" if st.kind == "sentence" and st.label else text
                 score = (
-                    float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, text, self.idf) + RANK_WEIGHT / rank
+                    float(v @ qvec) + LEXICAL_WEIGHT * overlap(qterms, said, self.idf) + RANK_WEIGHT / rank
                 )
                 # A statement headed by another subcategory, task or practice ("MEASURE 4: …" in
                 # the passage under MEASURE 3.3) is that one's text, not the section's; a GenAI
@@ -508,8 +511,11 @@ class Answerer:
                 order.setdefault((c.chunk.doc, c.chunk.section), len(order))
             return sorted(chosen, key=lambda c: order[(c.chunk.doc, c.chunk.section)])
         if r.form == "definition":
+            # A glossary entry of the term asked about first, however its wording scores.
+            asked = {loose_form(t) for t in r.analysis.terms}
+            glossary = [c for c in cands if c.statement.label and loose_form(c.statement.label) in asked]
             defs = [c for c in close if _DEFINES.search(c.sentence)]
-            return _distinct([*defs[:1], *close], 3)
+            return _distinct([*glossary[:1], *defs[:1], *close], 3)
         if r.form == "lookup" and any(c.pointed for c in cands):
             # "Page 19 of the AI RMF", "GOVERN 1.2": what is there, best first, then the rest.
             # "Page 19 (the printed number)": that page before the PDF's page 19.
@@ -694,7 +700,8 @@ class Answerer:
             return ""
         marks = "".join(f"[{n}]" for n in [cite.n, *also.get(cite.n, [])])
         if not q.items:
-            return f"{bullet}{q.text} {marks}"
+            term = f"{q.label}: " if q.label else ""  # "Capability of Concern: A capability of …"
+            return f"{bullet}{term}{q.text} {marks}"
         pad = "  " if bullet else ""
         # A numbered list with no lead-in is named by its section.
         lead = q.lead or section_tail(cite.section, 1) or "List"

@@ -112,8 +112,9 @@ def asks_where(text: str, analysis: Analysis) -> bool:
 def form_of(text: str, analysis: Analysis, identifiers: tuple[str, ...]) -> Form:
     """The form of answer the question asks for (see ``Form``), from its wording."""
     asked = _asked_sentence(text)
-    if identifiers or (analysis.pages and (analysis.docs or analysis.hinted)) or analysis.quotes:
-        return "lookup"
+    passages = any(len(q.split()) >= QUOTED_SENTENCE_WORDS for q in analysis.quotes)
+    if identifiers or (analysis.pages and (analysis.docs or analysis.hinted)) or passages:
+        return "lookup"  # a quoted term ("what is a 'capability of concern'") is no lookup
     if len(analysis.docs) >= 2 and (_COMPARE.search(text) or len(analysis.docs) == 2):
         return "comparison"
     if _WHICH_DOC.search(asked):

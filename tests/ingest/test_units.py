@@ -188,3 +188,24 @@ def test_only_keeps_the_lead_and_the_items_named() -> None:
         "• Capabilities do not clearly translate across domains.",
     ]
     assert st.part_of(0) == 0 and st.part_of(len(st.units) - 1) == 3
+
+
+def test_a_glossary_term_labels_its_definition() -> None:
+    page = (
+        "Appendix A. Glossary\nCapability of Concern\nA capability of an AI model that poses a risk of "
+        "enabling malicious behavior.\nDistribution Channel\nThe various ways in which a model could be "
+        "distributed.\n"
+    )
+    pages = {1: page}
+    sts, _ = statements(
+        "d", [Span(u.page, u.start, u.end) for u in sentence_units(Page("d", 1, "1", page))], pages
+    )
+    labelled = [(s.label, _texts(s, pages)[0]) for s in sts if s.label]
+    assert labelled == [
+        (
+            "Capability of Concern",
+            "A capability of an AI model that poses a risk of enabling malicious behavior.",
+        ),
+        ("Distribution Channel", "The various ways in which a model could be distributed."),
+    ]
+    assert all(s.kind == "sentence" for s in sts if s.label)

@@ -46,6 +46,8 @@ def _form(q: str) -> str:
         ("What are my responsibilities as a deployer?", "actions"),
         ("Does the GenAI profile cover speculative risks?", "yes_no"),
         ("How does the AI RMF define risk?", "definition"),
+        ("What does the AI RMF mean by 'residual risk'?", "definition"),  # a quoted term
+        ('Where is "risk tolerance reflects the level and type of risk" said?', "lookup"),
         ("Why is measuring AI risk hard?", "fact"),
     ],
 )
