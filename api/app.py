@@ -2,6 +2,8 @@
 
 One router per resource under ``api/routes``; the chat page is static files served here,
 with no CDN, because neither these machines nor many users' networks reach the internet.
+Around the routes: the Host check, the body limit and the security headers (``api.web``),
+one error shape for everything (``api.errors``), and the answering queue (``api.limits``).
 """
 
 from __future__ import annotations
@@ -10,42 +12,102 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import errors
 from api.deps import AppState
+from api.limits import Admission, AuthThrottle, ShedLoad
 from api.routes import ask, cite, documents, health, ingest, openai, roles
+from api.schemas import QUESTION_MARK
+from api.web import BodyLimit, HostCheck, SecurityHeaders, add_docs, default_allowed_hosts
 from core.settings import Settings, get_settings
 
 STATIC = Path(__file__).with_name("static")
+ANSWERING = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions"})  # behind api.limits.Admission
 
 
-def create_app(settings: Settings | None = None, *, load: bool = True) -> FastAPI:
-    """``load=False`` leaves the engine to the caller (tests that build their own)."""
+def create_app(
+    settings: Settings | None = None, *, load: bool = True, bind_host: str = "127.0.0.1"
+) -> FastAPI:
+    """``load=False`` leaves the engine to the caller (tests that build their own); ``bind_host``
+    is the address the server listens on, which sets the default allowed Host names."""
     state = AppState(settings or get_settings())
+    s = state.settings
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         if load and state.engine is None:
-            threading.Thread(target=state.load, name="airq-load", daemon=True).start()
+            threading.Thread(target=_follow, args=(state, stop), name="airq-follow", daemon=True).start()
         yield
+        stop.set()
+        state.release_all()
 
     app = FastAPI(
         title="airq",
         summary="Answers from U.S. guidance on AI in critical infrastructure, with verified page citations.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.airq = state
-    for r in (health, ask, cite, documents, roles, ingest, openai):
-        app.include_router(r.router)
+    app.state.admission = Admission(slots=s.max_inflight, queue=s.max_queue)
+    app.state.auth_throttle = AuthThrottle()
+    for r in (health, ask, cite, documents, roles, ingest):
+        app.include_router(r.router, responses=errors.responses(400))
+    app.include_router(openai.router, responses=errors.responses(400, openai=True))
+    errors.install(app)
     app.add_exception_handler(openai.OpenAIError, openai.openai_error_response)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    add_docs(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
+    # Last added runs first: headers on every reply, the Host check, the body limit, then
+    # (answering routes) the cheap refusal while the queue is full.
+    app.add_middleware(ShedLoad, paths=ANSWERING)
+    app.add_middleware(BodyLimit, limit=s.max_body_bytes)
+    app.add_middleware(HostCheck, allowed=s.allowed_hosts or default_allowed_hosts(bind_host))
+    app.add_middleware(SecurityHeaders)
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with this deployment's question limit where questions are."""
+        if app.openapi_schema is None:
+            _question_limit(generate(), s.max_question_chars)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _follow(state: AppState, stop: threading.Event) -> None:
+    """Load the index, then follow it: every ``AIRQ_RELOAD_SECONDS``, a newer complete build
+    (an ingest from the CLI, another process or /v1/ingest) replaces the one answering."""
+    state.load()
+    while not stop.wait(state.settings.reload_seconds):
+        try:
+            state.follow()
+        except Exception as exc:  # the build answering now goes on answering
+            state.reload_error = f"{type(exc).__name__}: {exc}"
+
+
+def _question_limit(node: Any, limit: int) -> None:
+    """Every schema marked as a question gets ``maxLength: AIRQ_MAX_QUESTION_CHARS``: longer is a
+    413 (the models' own bound is higher, so the 413 can name the limit)."""
+    if isinstance(node, dict):
+        if node.pop(QUESTION_MARK, False):
+            node["maxLength"] = min(limit, node.get("maxLength", limit))
+        for value in node.values():
+            _question_limit(value, limit)
+    elif isinstance(node, list):
+        for value in node:
+            _question_limit(value, limit)

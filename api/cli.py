@@ -145,19 +145,19 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from index.adapt import AdaptConfig
-    from index.build import IngestError, sources_from_corpus
+    from index.build import EXIT_FILES, EXIT_OK, EXIT_USAGE, IngestError, sources_from_corpus
     from index.build import ingest as run_ingest
     from index.embed import MiniLMEmbedder
 
     s = settings()
     folder = corpus_dir or s.corpus_dir
     if not folder.is_dir():
-        fail(f"{folder}: no such folder; run `airq corpus fetch` or pass --corpus-dir", 2)
+        fail(f"{folder}: no such folder; run `airq corpus fetch` or pass --corpus-dir", EXIT_USAGE)
     sources, warnings = sources_from_corpus(folder)
     for w in warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     if not sources:
-        fail(f"{folder}: no PDF to ingest; run `airq corpus fetch` first", 2)
+        fail(f"{folder}: no PDF to ingest; run `airq corpus fetch` first", EXIT_USAGE)
     with Progress(
         TextColumn("{task.description:>8}"),
         BarColumn(),
@@ -184,14 +184,15 @@ def ingest(
                 adapt=AdaptConfig() if s.adapt_embedder else None,
             )
         except IngestError as exc:
-            fail(str(exc))
+            fail(str(exc), exc.code)
     for f in report.failures:
         err.print(f"[red]skipped:[/] {f.line()}", highlight=False)
     for w in report.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     if not report.changed:
         out.print(f"Index {report.build_id} is up to date ({report.chunks} passages); nothing to do.")
-        return
+        # The same bad file gives the same exit status on every run.
+        raise typer.Exit(EXIT_FILES if report.failures else EXIT_OK)
     t = report.timings_s
     out.print(
         f"Index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged, "
@@ -201,7 +202,7 @@ def ingest(
         + f"embed {t.get('embed', 0):.1f}s, write {t.get('write', 0):.1f}s)."
     )
     if report.failures:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FILES)
 
 
 # --------------------------------------------------------------------------- ask / cite
@@ -244,6 +245,22 @@ def _answer_json(answer: Any) -> dict[str, Any]:
     return d
 
 
+def _check_docs_early(s: Settings, docs: list[str]) -> None:
+    """No index, or --doc ids it lacks: said from the build's manifest, before any model loads."""
+    from index.build import current_dir, has_index
+    from index.catalog import MANIFEST
+
+    if not has_index(s.data_dir):
+        fail(f"{s.data_dir}: no index yet; run `airq ingest` first")
+    try:
+        indexed = list(json.loads((current_dir(s.data_dir) / MANIFEST).read_text(encoding="utf-8"))["docs"])
+    except (OSError, ValueError, KeyError):
+        return  # the engine's own load says what is wrong
+    unknown = [d for d in docs if d not in indexed]
+    if unknown:
+        fail(f"--doc {', '.join(unknown)}: not in the index (indexed: {', '.join(indexed)})", 2)
+
+
 def _check_docs(engine: Any, docs: list[str]) -> None:
     unknown = engine.retriever.catalog.unknown(docs)
     if unknown:
@@ -276,6 +293,8 @@ def ask(
         fail("give a QUESTION or --batch FILE (one of the two)", 2)
     if question is not None:
         _utf8("question", question)
+        if not question.strip():
+            fail("question: empty; ask something", 2)
     if question is not None and len(question) > s.max_question_chars:
         fail(f"question: {len(question)} characters; the limit is {s.max_question_chars}", 2)
     if role is not None:
@@ -291,8 +310,9 @@ def ask(
             lines = batch.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError as exc:
             fail(f"--batch {batch}: not UTF-8 text (byte {exc.start}); save it as UTF-8 JSON Lines", 2)
-    engine = _engine()
     docs = list(doc or [])
+    _check_docs_early(s, docs)  # before the models load: a typo costs no 25 s
+    engine = _engine()
     _check_docs(engine, docs)
     if batch is None:
         assert question is not None
@@ -319,6 +339,10 @@ def ask(
                 raise ValueError("field 'question' must be a non-empty string")
             if len(row["question"]) > s.max_question_chars:
                 raise ValueError(f"field 'question' is longer than {s.max_question_chars} characters")
+            try:
+                row["question"].encode("utf-8")
+            except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") is no text
+                raise ValueError(f"field 'question' is not valid text (character {exc.start + 1})") from exc
             qid = row.get("id")
             answer = engine.answerer.run(
                 row["question"],
@@ -350,6 +374,9 @@ def cite(
 ) -> None:
     """Look a citation up: an identifier, a page, or a sentence → passage, page and section."""
     _utf8("query", query)
+    if not query.strip():
+        fail("query: empty; give an identifier, a page or a sentence", 2)
+    _check_docs_early(settings(), [])
     engine = _engine()
     try:
         res = engine.citer.run(query, limit=limit)
@@ -388,8 +415,9 @@ def obligations(
         fail(f"--role {role!r}: not a role; choose from {', '.join(ROLE_IDS)}", 2)
     if topic is not None:
         _utf8("--topic", topic)
-    engine = _engine()
     docs = list(doc or [])
+    _check_docs_early(settings(), docs)
+    engine = _engine()
     _check_docs(engine, docs)
     items = engine.obligations.run(role, topic=topic, docs=docs, limit=limit)
     tax = engine.answerer.taxonomy
@@ -439,12 +467,19 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.web import default_allowed_hosts
 
     s = settings()
     if not s.data_dir.is_dir():
         err.print(f"[yellow]warning:[/] {s.data_dir}: no index yet; /readyz stays 503 until an ingest")
+    if s.allowed_hosts is None and default_allowed_hosts(host) == ["*"]:
+        err.print(
+            f"[yellow]warning:[/] listening on {host or 'all interfaces'} with any Host header allowed; "
+            "set AIRQ_ALLOWED_HOSTS to the names clients use (guards against DNS rebinding)",
+            highlight=False,
+        )
     out.print(f"airq on http://{host}:{port}/  (API docs at /docs)", highlight=False)
-    uvicorn.run(create_app(s), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(s, bind_host=host), host=host, port=port, log_level="info")
 
 
 # --------------------------------------------------------------------------- eval
@@ -620,7 +655,9 @@ def _systems(names: list[str], engine: Any, k: int = 5) -> list[Any]:
     for n in names:
         if n == "llamaindex-starter":
             indexed = set(engine.retriever.catalog.doc_ids)
-            srcs = [s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed]
+            srcs = [
+                s for s in sources_from_corpus(settings().corpus_dir)[0] if s.doc in indexed and not s.problem
+            ]
             if not srcs:
                 fail(f"llamaindex-starter needs the PDFs in {settings().corpus_dir} (AIRQ_CORPUS_DIR)", 2)
             # The starter recipe embeds with the packaged model: the corpus-adapted one is

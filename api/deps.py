@@ -36,29 +36,73 @@ class AppState:
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
     loads: int = 0  # load generations: a slow, older load never replaces a newer engine
     installed: int = 0  # the generation answering now
+    build: str | None = None  # the build answering now
+    reload_error: str | None = None  # why the newest build could not replace it …
+    build_failed: str | None = None  # … which is not retried until another build appears
+    loading: threading.Lock = field(default_factory=threading.Lock)  # one load at a time
+    holds: list[Any] = field(default_factory=list)  # marks on the builds answered from (newest last)
 
     def load(self) -> bool:
-        """Load the current build; True when it is now the one answering."""
+        """Load the current build; True when it is now the one answering. The build is held
+        (``index.build.hold``) so no ingest prunes it while it answers; the one before keeps
+        its hold until the next switch, for requests that started on it."""
+        from index.build import current_build, hold, release
         from index.retrieve import NoIndexError
         from qa.service import load_engine
 
-        with self.lock:
-            self.loads += 1
-            generation = self.loads
-        try:
-            engine = load_engine(self.settings)
-            engine.answerer.run("warm up the embedder and the stores")  # the first user waits no longer
-        except NoIndexError as exc:
-            self.error = f"{exc}; or POST /v1/ingest"
-            return False
-        except Exception as exc:  # the service must still report why it is not ready
-            self.error = f"could not load the index: {type(exc).__name__}: {exc}"
-            return False
-        with self.lock:
-            if generation < self.installed:
-                return False  # a newer build is already answering
-            self.engine, self.error, self.installed = engine, None, generation
-        return True
+        with self.loading:
+            target = current_build(self.settings.data_dir)
+            if target is not None and target == self.build and self.engine is not None:
+                return True  # already answering from it (another thread loaded it)
+            with self.lock:
+                self.loads += 1
+                generation = self.loads
+            mark = hold(self.settings.data_dir, target) if target else None
+            try:
+                engine = load_engine(self.settings)
+                engine.answerer.run("warm up the embedder and the stores")  # the first user waits no longer
+            except Exception as exc:  # the service must still report why it is not ready
+                if mark is not None:
+                    release(mark)
+                why = (
+                    f"{exc}; or POST /v1/ingest"
+                    if isinstance(exc, NoIndexError)
+                    else (f"could not load the index: {type(exc).__name__}: {exc}")
+                )
+                if self.engine is None:
+                    self.error = why
+                else:  # the build answering now goes on answering
+                    self.reload_error, self.build_failed = why, target
+                return False
+            built = engine.retriever.catalog.manifest.get("build_id", target)
+            with self.lock:
+                if generation < self.installed:
+                    if mark is not None:
+                        release(mark)
+                    return False  # a newer build is already answering
+                self.engine, self.error, self.installed, self.build = engine, None, generation, built
+                self.reload_error = None
+            if mark is not None:
+                self.holds.append(mark)
+            while len(self.holds) > 2:  # this build and the one before it
+                release(self.holds.pop(0))
+            return True
+
+    def follow(self) -> None:
+        """Switch to a newer complete build when one appears — from the CLI, another process
+        or /v1/ingest — between requests: answers go on from the old engine while the new
+        one loads, and the switch is one assignment under the answering lock."""
+        from index.build import current_build
+
+        target = current_build(self.settings.data_dir)
+        if target is not None and target not in (self.build, self.build_failed):
+            self.load()
+
+    def release_all(self) -> None:
+        from index.build import release
+
+        while self.holds:
+            release(self.holds.pop())
 
 
 def get_state(request: Request) -> AppState:

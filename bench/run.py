@@ -87,7 +87,7 @@ def main() -> None:
     from ingest.pdf import read_pdf
     from qa.service import load_engine
 
-    sources, _ = sources_from_corpus(args.corpus)
+    sources = [s for s in sources_from_corpus(args.corpus)[0] if s.problem is None]
     pages = 0
     t = time.perf_counter()
     raws = [read_pdf(s.path) for s in sources]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,9 +38,39 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages an answer draws on.")
     ingest_workers: int = Field(2, ge=1, le=32)
     max_question_chars: int = Field(2000, ge=10)
+    reload_seconds: float = Field(
+        2.0, gt=0, le=3600, description="How often a running server looks for a newer index build."
+    )
     api_token: SecretStr | None = Field(
         None, description="Bearer token for POST /v1/ingest; unset = ingest over HTTP disabled."
     )
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        None,
+        description="Host names the HTTP server answers to (comma-separated; '*.example.org' a domain, "
+        "'*' any); unset = localhost, 127.0.0.1 and ::1 when serving on loopback.",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
+    max_inflight: int = Field(
+        1, ge=1, le=64, description="Answers computed at once (they share one lock: 1 is natural)."
+    )
+    max_queue: int = Field(
+        1,
+        ge=0,
+        le=10_000,
+        description="Answers waiting for their turn; more get 503 with Retry-After at once. Under "
+        "overload the queue is full, so each place adds one answer's time to every accepted "
+        "answer: 1 keeps them within 3x a lone answer (bench/load.py).",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: a JSON list or "a,b,c"
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [h.strip() for h in text.split(",") if h.strip()] or None
+        return value
 
     @field_validator("chroma_url")
     @classmethod

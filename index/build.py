@@ -15,6 +15,7 @@ answering; the half-built folder is removed on failure (or by the next ingest).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -23,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from core.text import collapse_ws
 from core.types import Chunk, Page, ParsedDocument
-from corpus.manifest import State, doc_path, load_manifest, sha256_file, survey
+from corpus.manifest import State, check, doc_path, load_manifest, sha256_file
 from corpus.roles import load_taxonomy
 from index.adapt import AdaptConfig, AdaptError, adapt_embedder
 from index.bm25 import BM25Index
@@ -45,8 +46,53 @@ from ingest.pipeline import Failure, Source, parse_many
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+# Exit statuses of `airq ingest` (README, "Exit codes"): the same outcome, the same code, on
+# every run.
+EXIT_OK = 0
+EXIT_FILES = 1  # a file could not be indexed (the others were; nothing was lost)
+EXIT_USAGE = 2  # bad arguments or settings, no corpus folder, no PDF in it
+EXIT_ENVIRONMENT = 3  # the data folder cannot be written, the disk is full, Chroma is gone, busy
+
+_UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR)
+LOW_DISK = 64 << 20  # bytes free below which a failed write is put down to a full disk
+
+
 class IngestError(RuntimeError):
-    """Ingest could not produce a usable index; the previous one is untouched."""
+    """Ingest could not produce a usable index; the previous one is untouched. ``code`` is
+    the exit status it means (``EXIT_*``)."""
+
+    def __init__(self, message: str, code: int = EXIT_FILES):
+        super().__init__(message)
+        self.code = code
+
+
+def environment_fault(exc: BaseException, data_dir: Path, chroma_url: str | None = None) -> str | None:
+    """One line naming an environment cause of ``exc`` (a full disk, a folder that cannot be
+    written, a Chroma server gone), or None when it is not one. Libraries word these their own
+    way (chromadb's "Error in compaction", safetensors' I/O error), so a failed write with
+    the disk nearly full is put down to the disk."""
+    err = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if err in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space left" in text:
+        return f"{data_dir}: the disk is full; free some space and run `airq ingest` again"
+    if err in _UNWRITABLE or "readonly database" in text or "read-only" in text:
+        why = getattr(exc, "strerror", None) or ("read-only" if "readonly" in text else str(exc))
+        return (
+            f"{data_dir}: cannot write there ({why}); "
+            "make it writable or point AIRQ_DATA_DIR at a folder that is"
+        )
+    if chroma_url and "could not connect to a chroma server" in text:
+        return f"the Chroma server at {chroma_url} cannot be reached; start it or unset AIRQ_CHROMA_URL"
+    try:
+        free = shutil.disk_usage(data_dir if data_dir.exists() else data_dir.parent).free
+    except OSError:
+        return None
+    if free < LOW_DISK:
+        return (
+            f"{data_dir}: the disk is full ({free >> 20} MB free; {type(exc).__name__}: {exc}); "
+            "free some space and run `airq ingest` again"
+        )
+    return None
 
 
 @dataclass
@@ -71,35 +117,79 @@ def has_index(data_dir: Path) -> bool:
     return (current_dir(data_dir) / MANIFEST).is_file()
 
 
+def _unusable(path: Path, root: Path) -> str | None:
+    """Why a corpus entry cannot be read as a PDF file (one line, with what to do), or None."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            return f"a broken link (to {os.readlink(path)}); remove it or point it at the PDF"
+        if not target.is_relative_to(root.resolve()):
+            return f"a link to {target}, outside the corpus folder; copy the PDF into {root} instead"
+    if path.is_dir():
+        return "a folder, not a PDF file; move or rename it"
+    if not path.is_file():
+        return "not a regular file; replace it with the PDF"
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc}); fix its permissions"
+    return None
+
+
 def sources_from_corpus(corpus_dir: Path) -> tuple[list[Source], list[str]]:
-    """Usable manifest documents plus any other PDF dropped in the folder (id = file stem)."""
+    """The manifest's documents plus any other PDF in the folder (id = file stem, any case
+    of ".pdf"). A file that cannot be used — a wrong checksum, a broken link, a folder, a
+    link out of the folder, no read permission — comes back with its ``problem`` set, so that
+    ingest reports it in one line and keeps what it indexed from it before."""
     docs = load_manifest()
     sources: list[Source] = []
     warnings: list[str] = []
     known = {d.id for d in docs}
-    for st in survey(corpus_dir, docs):
-        if st.usable and st.path:
-            sources.append(Source(st.doc.id, st.doc.title, st.path))
-        elif st.state is State.MISMATCH:
-            warnings.append(
-                f"{doc_path(st.doc.id, corpus_dir)}: checksum mismatch, skipped; "
-                f"run `airq corpus fetch {st.doc.id}` to replace it"
-            )
-    if corpus_dir.is_dir():
-        for pdf in sorted(corpus_dir.glob("*.pdf")):
-            if pdf.stem not in known:
-                sources.append(Source(pdf.stem, pdf.stem, pdf))
+    entries = sorted(corpus_dir.iterdir()) if corpus_dir.is_dir() else []
+    pdfs = [p for p in entries if p.suffix.lower() == ".pdf"]
+    for d in docs:
+        path = doc_path(d.id, corpus_dir)
+        if not (path.exists() or path.is_symlink()):
+            continue  # missing: `airq corpus list` says so
+        problem = _unusable(path, corpus_dir)
+        if problem is None:
+            try:
+                st = check(d, corpus_dir)
+            except OSError as exc:
+                problem = f"cannot be read ({exc.strerror or exc}); fix its permissions"
+            else:
+                if st.state is State.MISMATCH:
+                    problem = (
+                        f"checksum mismatch (the file is damaged or another version); "
+                        f"run `airq corpus fetch {d.id}` to replace it"
+                    )
+        sources.append(Source(d.id, d.title, path, problem))
+    for pdf in pdfs:
+        if pdf.stem in known:
+            if pdf.suffix != ".pdf" and not any(src.doc == pdf.stem for src in sources):
+                sources.append(
+                    Source(pdf.stem, pdf.stem, pdf, f"rename it to {pdf.stem}.pdf so its checksum is checked")
+                )
+            continue
+        sources.append(Source(pdf.stem, pdf.stem, pdf, _unusable(pdf, corpus_dir)))
     return sources, warnings
 
 
 @contextmanager
 def _lock(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / "ingest.lock").open("w") as f:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        f = (data_dir / "ingest.lock").open("w")
+    except OSError as exc:
+        raise IngestError(environment_fault(exc, data_dir) or f"{data_dir}: {exc}", EXIT_ENVIRONMENT) from exc
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IngestError(f"{data_dir}: another ingest is running; wait for it to finish") from exc
+            raise IngestError(
+                f"{data_dir}: another ingest is running; wait for it to finish", EXIT_ENVIRONMENT
+            ) from exc
         try:
             yield
         finally:
@@ -176,9 +266,18 @@ def ingest(
     fine-tuned on the corpus's headings (index/adapt.py) and the build keeps that model; a
     changed corpus trains a new one, so then every passage is embedded again."""
     with _lock(data_dir):
-        return _ingest(
-            sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings, adapt
-        )
+        _remove_half_builds(data_dir)
+        try:
+            return _ingest(
+                sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings, adapt
+            )
+        except (IngestError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            reason = environment_fault(exc, data_dir, chroma_url)
+            if reason is None:
+                raise
+            raise IngestError(f"{reason}; the previous index is untouched", EXIT_ENVIRONMENT) from exc
 
 
 def _ingest(
@@ -210,8 +309,19 @@ def _ingest(
     reuse: dict[str, ParsedDocument] = {}
     todo: list[Source] = []
     still_bad: list[Failure] = []
-    digests = {src.doc: sha256_file(src.path) for src in sources}
+    unusable: list[Failure] = []
+    digests: dict[str, str] = {}
     for src in sources:
+        if src.problem is None:
+            try:
+                digests[src.doc] = sha256_file(src.path)
+            except OSError as exc:  # gone or unreadable since the folder was read
+                src = replace(src, problem=f"cannot be read ({exc.strerror or exc})")
+        if src.problem is not None:
+            unusable.append(Failure(src, src.problem))
+    for src in sources:
+        if src.doc not in digests:
+            continue
         info = old.manifest["docs"].get(src.doc) if old else None
         if same_recipe and old is not None and info is not None and info.get("sha256") == digests[src.doc]:
             reuse[src.doc] = old.document(src.doc)
@@ -222,8 +332,13 @@ def _ingest(
             )
         else:
             todo.append(src)
+    # A file that cannot be used never costs the index what it held from it.
+    for f in [*unusable, *still_bad]:
+        if old is not None and f.source.doc in old.doc_ids:
+            reuse[f.source.doc] = old.document(f.source.doc)
+            report.warnings.append(_kept(f.source, old))
     report.reused = sorted(reuse)
-    report.failures = list(still_bad)
+    report.failures = [*unusable, *still_bad]
     wanted = {s.doc for s in sources}
     report.removed = sorted(set(old.doc_ids) - wanted) if old else []
     if old is not None and not todo and not report.removed and not force:
@@ -242,18 +357,14 @@ def _ingest(
             progress("parse", done, len(todo))
 
     parsed, failures = parse_many(todo, workers=workers, max_tokens=max_tokens, on_done=parsed_one)
-    report.failures = still_bad + failures
+    report.failures = [*unusable, *still_bad, *failures]
     report.parsed = [d.doc for d in parsed]
     report.timings_s["parse_clean_chunk"] = time.perf_counter() - t1
-    # A document that failed now but was fine before keeps its previous parse, as long as
-    # that parse was made the same way (same pipeline, passage size and embedder).
+    # A document that fails now but was fine before keeps its previous parse.
     for f in failures:
         if old is not None and f.source.doc in old.doc_ids and f.source.doc not in reuse:
-            if old.manifest.get("recipe") == recipe:
-                reuse[f.source.doc] = old.document(f.source.doc)
-                report.warnings.append(f"{f.source.doc}: kept the previously indexed version")
-            else:
-                report.warnings.append(f"{f.source.doc}: dropped; it failed under the new ingest settings")
+            reuse[f.source.doc] = old.document(f.source.doc)
+            report.warnings.append(_kept(f.source, old))
     by_id = {d.doc: d for d in [*reuse.values(), *parsed]}
     docs = [by_id[s.doc] for s in sources if s.doc in by_id]
     if not docs:
@@ -282,6 +393,8 @@ def _ingest(
             except AdaptError as exc:  # a small corpus still gets an index
                 report.warnings.append(f"the embedder was not adapted: {exc}; the model is used as is")
             except (OSError, RuntimeError, MemoryError) as exc:  # torch, disk, memory
+                if environment_fault(exc, data_dir) is not None:
+                    raise  # one line naming the disk or folder (``ingest``)
                 raise IngestError(
                     f"adapting the embedder failed ({type(exc).__name__}: {exc}); "
                     "the previous index is untouched; AIRQ_ADAPT_EMBEDDER=false skips this step"
@@ -323,6 +436,7 @@ def _ingest(
                     "reason": f.reason.split(" (unchanged since")[0],
                 }
                 for f in report.failures
+                if f.source.doc in digests
             },
             "docs": {
                 d.doc: {
@@ -353,9 +467,78 @@ def _ingest(
     return report
 
 
+def _remove_half_builds(data_dir: Path) -> None:
+    """Builds a killed ingest left without their manifest (written last) are no index."""
+    builds = data_dir / "builds"
+    if not builds.is_dir():
+        return
+    live = current_dir(data_dir).resolve().name if current_dir(data_dir).exists() else None
+    for b in builds.iterdir():
+        if b.name != live and b.is_dir() and not (b / MANIFEST).is_file():
+            shutil.rmtree(b, ignore_errors=True)
+
+
+def _kept(src: Source, old: Catalog) -> str:
+    """The loud line for a document answered from its previous version."""
+    return (
+        f"{src.doc}: the file cannot be used now, so the version indexed in build "
+        f"{old.manifest['build_id']} is kept and still answers; fix or replace {src.path} "
+        "and run `airq ingest` again"
+    )
+
+
+HOLDS = "holds"  # <build id>.<pid>: a running server answers from that build
+
+
+def current_build(data_dir: Path) -> str | None:
+    """The id of the build ``current`` points at (cheap: one readlink), or None."""
+    try:
+        return Path(os.readlink(current_dir(data_dir))).name
+    except OSError:
+        return None
+
+
+def hold(data_dir: Path, build_id: str) -> Path:
+    """Mark ``build_id`` as read by this process: no ingest prunes it until ``release``."""
+    folder = data_dir / HOLDS
+    folder.mkdir(parents=True, exist_ok=True)
+    mark = folder / f"{build_id}.{os.getpid()}"
+    mark.touch()
+    return mark
+
+
+def release(mark: Path) -> None:
+    mark.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def held(data_dir: Path) -> set[str]:
+    """Builds a live process holds; the marks of processes gone are removed."""
+    out: set[str] = set()
+    folder = data_dir / HOLDS
+    for mark in folder.iterdir() if folder.is_dir() else []:
+        build_id, _, pid = mark.name.rpartition(".")
+        if pid.isdigit() and _alive(int(pid)):
+            out.add(build_id)
+        else:
+            mark.unlink(missing_ok=True)
+    return out
+
+
 def _prune(data_dir: Path, keep: set[str]) -> None:
     """Remove builds older than the previous one (a reader that resolved ``current`` just
-    before the switch can still finish on it), with their remote collections."""
+    before the switch can still finish on it), with their remote collections — but never
+    one a running server still answers from (``hold``)."""
+    keep = keep | held(data_dir)
     for b in (data_dir / "builds").iterdir():
         if b.name in keep:
             continue

@@ -22,7 +22,7 @@ from corpus.thesaurus import load_thesaurus
 from index.adapt import build_embedder
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
-from index.build import SENTENCES, current_dir, has_index, sentence_id
+from index.build import SENTENCES, current_dir, environment_fault, has_index, sentence_id
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import DenseStore, make_client
@@ -108,9 +108,16 @@ class Retriever:
         url = m["chroma"].get("url")
         if url and chroma_url and url != chroma_url:
             raise NoIndexError(f"the index was built on Chroma at {url}, not {chroma_url}; re-ingest")
-        self._client = make_client(folder / "chroma", url)
-        self.dense = DenseStore(self._client, m["chroma"]["collection"])
-        self.sentences = DenseStore(self._client, m["chroma"]["collection"] + SENTENCES)
+        try:
+            self._client = make_client(folder / "chroma", url)
+            self.dense = DenseStore(self._client, m["chroma"]["collection"])
+            self.sentences = DenseStore(self._client, m["chroma"]["collection"] + SENTENCES)
+        except Exception as exc:
+            reason = environment_fault(exc, data_dir, url)
+            if reason is None:
+                raise
+            # Chroma writes to its folder even to read ("attempt to write a readonly database").
+            raise NoIndexError(f"{reason} (the vector store writes there even to answer)") from exc
         self.bm25 = BM25Index.load(folder / "bm25")
         # Sentence vectors in memory (~9 MB for this corpus): fusion scores every candidate's
         # best sentence and answers score every sentence of the hits, so a Chroma round trip

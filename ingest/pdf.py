@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import DependencyError, PdfReadError
 
 
 class BadPdf(Exception):
@@ -63,6 +63,10 @@ def read_pdf(path: Path) -> RawDocument:
         pages = [(p.extract_text() or "") for p in reader.pages]
     except BadPdf:
         raise
+    except DependencyError as exc:  # AES without the `cryptography` package
+        raise BadPdf(
+            f"encrypted, and opening it needs a package that is missing ({exc}); reinstall airq"
+        ) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadPdf(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc}); re-download it") from exc
     if not pages:

@@ -15,11 +15,14 @@ from ingest.pdf import BadPdf
 
 @dataclass(frozen=True)
 class Source:
-    """A PDF to ingest under a document id."""
+    """A PDF to ingest under a document id. ``problem``: why its file cannot be used at all
+    (a checksum mismatch, a broken link, a folder): never parsed, reported as a failure, and
+    its previously indexed version, if any, is kept."""
 
     doc: str
     title: str
     path: Path
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,14 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState, EngineDep, StateDep, check_docs, check_question
+from api.errors import StrictJSONRoute, responses
+from api.limits import Admit
 from api.schemas import AskRequest, ChatReply, ChatRequest
 from core.types import Answer
 from qa.chat import Turn, resolve
 
-router = APIRouter(prefix="/v1", tags=["answers"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown document id"},
-    413: {"description": "Question too long"},
-    503: {"description": "Index not loaded yet"},
-}
+router = APIRouter(prefix="/v1", tags=["answers"], route_class=StrictJSONRoute)
+ERRORS = responses(404, 413, 422, 503)
 
 
 def _answer(
@@ -35,11 +33,12 @@ def _answer(
 
 
 @router.post("/ask", response_model=Answer, response_model_exclude_none=False, responses=ERRORS)
-async def ask(body: AskRequest, state: StateDep, engine: EngineDep) -> Answer:
+async def ask(body: AskRequest, state: StateDep, engine: EngineDep, admit: Admit) -> Answer:
     """Answer one question with numbered, page-verified quotes."""
     check_question(state, body.question)
     docs = check_docs(engine, body.docs)
-    return await run_in_threadpool(_answer, state, engine, body.question, docs, body.role, body.k)
+    async with admit:
+        return await run_in_threadpool(_answer, state, engine, body.question, docs, body.role, body.k)
 
 
 def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
@@ -96,9 +95,10 @@ def stream_reply(reply: ChatReply) -> Iterator[str]:
     response_model=ChatReply,
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
 )
-async def chat(body: ChatRequest, state: StateDep, engine: EngineDep) -> Any:
+async def chat(body: ChatRequest, state: StateDep, engine: EngineDep, admit: Admit) -> Any:
     """A conversation turn: follow-ups keep the documents, role and topic of earlier turns."""
-    reply = await run_in_threadpool(chat_reply, state, engine, body)
+    async with admit:
+        reply = await run_in_threadpool(chat_reply, state, engine, body)
     if body.stream:
         return StreamingResponse(stream_reply(reply), media_type="text/event-stream")
     return reply

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import AfterValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState, EngineDep, StateDep, check_question
+from api.errors import StrictJSONRoute, responses
+from api.schemas import QUESTION_MARK, VISIBLE, not_blank
 from qa.cite import Citer, CiteResult
 
-router = APIRouter(prefix="/v1", tags=["citations"])
+router = APIRouter(prefix="/v1", tags=["citations"], route_class=StrictJSONRoute)
 
 
 def _run(state: AppState, citer: Citer, q: str, limit: int) -> CiteResult:
@@ -21,10 +24,17 @@ def _run(state: AppState, citer: Citer, q: str, limit: int) -> CiteResult:
             raise HTTPException(422, detail=str(exc)) from exc
 
 
-@router.get("/cite", response_model=CiteResult)
+@router.get("/cite", response_model=CiteResult, responses=responses(413, 422, 503))
 async def cite(
     q: Annotated[
-        str, Query(max_length=100_000, description='"GOVERN 1.2", "nist-ai-600-1 p.35" or a sentence.')
+        str,
+        Query(
+            min_length=1,
+            max_length=100_000,
+            description='"GOVERN 1.2", "nist-ai-600-1 p.35" or a sentence.',
+            json_schema_extra={"pattern": VISIBLE.pattern, QUESTION_MARK: True},
+        ),
+        AfterValidator(not_blank),
     ],
     state: StateDep,
     engine: EngineDep,

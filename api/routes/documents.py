@@ -1,7 +1,9 @@
 """The indexed documents: metadata, cleaned page text, and the PDF itself.
 
 Only ids the index knows are looked up, and a PDF is served only when its checksum is the
-one that was indexed: a page number the answer cites must be that page of that file.
+one that was indexed: a page number the answer cites must be that page of that file. The
+file is served only from inside the corpus folder: a symlink there that leads elsewhere is
+refused, so a link dropped into the folder cannot publish the rest of the disk.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from api.deps import AppState, EngineDep, StateDep
+from api.errors import StrictJSONRoute, responses
 from api.schemas import DocumentOut, PageOut
+from api.web import PDF_HEADERS
 from core.types import DocumentInfo
 from corpus.manifest import by_id, doc_path, load_manifest, sha256_file
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/v1/documents", tags=["documents"], route_class=StrictJSONRoute)
 DocId = Annotated[str, PathParam(max_length=200, description="A document id from GET /v1/documents.")]
 
 
@@ -46,7 +50,7 @@ def _out(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> DocumentOu
     )
 
 
-@router.get("", response_model=list[DocumentOut])
+@router.get("", response_model=list[DocumentOut], responses=responses(503))
 def documents(engine: EngineDep) -> list[DocumentOut]:
     """Every indexed document, then the manifest's documents that are not indexed here."""
     manifest = by_id(load_manifest())
@@ -55,7 +59,7 @@ def documents(engine: EngineDep) -> list[DocumentOut]:
     return [_out(engine, d, manifest) for d in [*indexed, *others]]
 
 
-@router.get("/{doc}", response_model=DocumentOut, responses={404: {"description": "Unknown id"}})
+@router.get("/{doc}", response_model=DocumentOut, responses=responses(404, 422, 503))
 def document(doc: DocId, engine: EngineDep) -> DocumentOut:
     manifest = by_id(load_manifest())
     if doc not in engine.retriever.catalog.doc_ids and doc not in manifest:
@@ -63,7 +67,7 @@ def document(doc: DocId, engine: EngineDep) -> DocumentOut:
     return _out(engine, doc, manifest)
 
 
-@router.get("/{doc}/pages/{n}", response_model=PageOut, responses={404: {"description": "No such page"}})
+@router.get("/{doc}/pages/{n}", response_model=PageOut, responses=responses(404, 422, 503))
 def page(doc: DocId, n: Annotated[int, PathParam(ge=1, le=100_000)], engine: EngineDep) -> PageOut:
     """A page's cleaned text: the text every quote of that page was verified against."""
     info = _known(engine, doc)
@@ -73,11 +77,23 @@ def page(doc: DocId, n: Annotated[int, PathParam(ge=1, le=100_000)], engine: Eng
     return PageOut(doc=doc, page=n, page_label=p.label, text=p.text)
 
 
+def inside(path: Path, folder: Path) -> Path | None:
+    """``path`` with every symlink resolved, if that is still inside ``folder`` (itself resolved)."""
+    try:
+        real, root = path.resolve(strict=True), folder.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, or a symlink loop
+        return None
+    return real if real.is_relative_to(root) else None
+
+
 def _indexed_file(state: AppState, doc: str, sha256: str) -> Path:
     corpus = state.settings.corpus_dir
-    path = doc_path(doc, corpus)  # doc is an indexed id (a file name), never a path
-    if "/" in doc or doc.startswith(".") or not path.is_file():
+    link = doc_path(doc, corpus)  # doc is an indexed id (a file name), never a path
+    if "/" in doc or doc.startswith(".") or not link.is_file():
         raise HTTPException(404, detail=f"the PDF of {doc} is not in {corpus}; run `airq corpus fetch {doc}`")
+    path = inside(link, corpus)
+    if path is None:
+        raise HTTPException(403, detail=f"{link.name} leads outside the corpus folder {corpus}; not served")
     st = path.stat()
     key = (doc, sha256, st.st_mtime_ns, st.st_size)
     if key not in state.pdf_checks:
@@ -90,7 +106,7 @@ def _indexed_file(state: AppState, doc: str, sha256: str) -> Path:
 @router.get(
     "/{doc}/pdf",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}}}, 404: {}, 409: {}},
+    responses={200: {"content": {"application/pdf": {}}}, **responses(403, 404, 409, 422, 503)},
 )
 def pdf(doc: DocId, state: StateDep, engine: EngineDep) -> FileResponse:
     """The PDF as indexed, so a browser can open it at ``#page=N``."""
@@ -101,4 +117,5 @@ def pdf(doc: DocId, state: StateDep, engine: EngineDep) -> FileResponse:
         media_type="application/pdf",
         filename=f"{doc}.pdf",
         content_disposition_type="inline",
+        headers=PDF_HEADERS,  # the chat page's PDF pane frames it; no other site may
     )

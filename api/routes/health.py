@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import StateDep
+from api.errors import StrictJSONRoute
 from api.schemas import Ready
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictJSONRoute)
 
 
 @router.get("/healthz")
@@ -16,7 +17,9 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
+@router.get(
+    "/readyz", response_model=Ready, responses={503: {"model": Ready, "description": "Not ready yet"}}
+)
 def readyz(state: StateDep) -> JSONResponse:
     engine = state.engine
     if engine is None:

@@ -1,7 +1,8 @@
 """Re-ingest the server's corpus folder, behind a bearer token.
 
 Ingest builds beside the live index and swaps at the end (``index.build``), so answering
-goes on from the old index while it runs; the new one is loaded when it is done.
+goes on from the old index while it runs; the new one is loaded when it is done. Wrong
+tokens are counted per client address (``api.limits.AuthThrottle``): after a few, 429.
 """
 
 from __future__ import annotations
@@ -11,27 +12,39 @@ import threading
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import AppState, IngestJob, StateDep
+from api.errors import StrictJSONRoute, responses
+from api.limits import AuthThrottle
 from api.schemas import IngestRequest, IngestStatus
 
-router = APIRouter(prefix="/v1/ingest", tags=["ingest"])
+router = APIRouter(prefix="/v1/ingest", tags=["ingest"], route_class=StrictJSONRoute)
 bearer = HTTPBearer(auto_error=False)
 
 
-def authorised(
-    state: StateDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+async def authorised(
+    request: Request,
+    state: StateDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> AppState:
     token = state.settings.api_token
     if token is None:
         raise HTTPException(403, detail="ingest over HTTP is disabled; set AIRQ_API_TOKEN to enable it")
-    given = creds.credentials.encode("utf-8", "surrogateescape") if creds else b""
-    if creds is None or not secrets.compare_digest(given, token.get_secret_value().encode()):
-        raise HTTPException(
-            401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
-        )
+    unauthorised = HTTPException(
+        401, detail="a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if creds is None:
+        raise unauthorised
+    throttle: AuthThrottle = request.app.state.auth_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)  # 429 once this address has guessed wrong too often: no compare at all
+    given = creds.credentials.encode("utf-8", "surrogateescape")
+    if not secrets.compare_digest(given, token.get_secret_value().encode()):
+        throttle.failed(client)
+        raise unauthorised
+    throttle.succeeded(client)
     return state
 
 
@@ -73,7 +86,9 @@ def run_ingest(state: AppState, force: bool) -> None:
         state.ingest = IngestJob("failed", job.started, _now(), f"{type(exc).__name__}: {exc}")
 
 
-@router.post("", response_model=IngestStatus, status_code=202, responses={401: {}, 403: {}, 409: {}})
+@router.post(
+    "", response_model=IngestStatus, status_code=202, responses=responses(401, 403, 409, 413, 422, 429)
+)
 def start(body: IngestRequest, state: Authorised) -> IngestStatus:
     """Start re-ingesting the corpus folder; poll GET /v1/ingest for the outcome."""
     with state.ingest_lock:
@@ -84,6 +99,6 @@ def start(body: IngestRequest, state: Authorised) -> IngestStatus:
     return IngestStatus(**vars(state.ingest))
 
 
-@router.get("", response_model=IngestStatus, responses={401: {}, 403: {}})
+@router.get("", response_model=IngestStatus, responses=responses(401, 403, 429))
 def status(state: Authorised) -> IngestStatus:
     return IngestStatus(**vars(state.ingest))

@@ -13,32 +13,36 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, StateDep
+from api.errors import StrictJSONRoute, error_response, responses
+from api.limits import Admit
 from api.routes.ask import chat_reply, pieces
-from api.schemas import ChatMessage, ChatReply, ChatRequest
+from api.schemas import ChatReply, ChatRequest, OtherMessage, UserMessage
 from core.errors import first_error
 from corpus.roles import ROLE_IDS
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=StrictJSONRoute)
 MODEL = "airq"
 
 
 class OpenAIError(Exception):
-    """An error in OpenAI's shape (``{"error": {...}}``), which OpenAI clients read."""
+    """An error in OpenAI's shape (``{"error": {...}}``), which OpenAI clients read.
 
-    def __init__(self, status: int, message: str, code: str | None = None):
-        self.status, self.message, self.code = status, message, code
+    Errors raised elsewhere (HTTPException, a body that does not match the schema) take the
+    same shape on these routes: ``api.errors`` knows them by path."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None):
+        self.status, self.message, self.code, self.param = status, message, code, param
 
 
-def openai_error_response(_: Request, exc: Exception) -> JSONResponse:
+def openai_error_response(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OpenAIError)
-    err = {"message": exc.message, "type": "invalid_request_error", "param": None, "code": exc.code}
-    return JSONResponse({"error": err}, status_code=exc.status)
+    return error_response(request.scope, exc.status, exc.message, code=exc.code, param=exc.param, openai=True)
 
 
 class ContentPart(BaseModel):
@@ -85,20 +89,26 @@ def _airq(reply: ChatReply) -> dict[str, Any]:
 
 def _request(body: CompletionRequest) -> ChatRequest:
     if body.model != MODEL:
-        raise OpenAIError(404, f"model: {body.model!r} does not exist; use {MODEL!r}", "model_not_found")
+        raise OpenAIError(
+            404, f"model: {body.model!r} does not exist; use {MODEL!r}", "model_not_found", "model"
+        )
     meta = body.metadata or {}
     role = meta.get("role") or None
     if role is not None and role not in ROLE_IDS:
-        raise OpenAIError(422, f"metadata.role: {role!r} is not one of {', '.join(ROLE_IDS)}")
+        raise OpenAIError(
+            422, f"metadata.role: {role!r} is not one of {', '.join(ROLE_IDS)}", param="metadata.role"
+        )
     docs = [d.strip() for d in meta.get("docs", "").split(",") if d.strip()] or None
     try:
-        turns = [
-            ChatMessage(role=m.role, content=m.text())
+        turns: list[UserMessage | OtherMessage] = [
+            UserMessage(role="user", content=m.text())
+            if m.role == "user"
+            else OtherMessage(role="assistant", content=m.text())
             for m in body.messages
             if m.role in ("user", "assistant")
         ]
         if not turns:
-            raise OpenAIError(422, "messages: no user message to answer")
+            raise OpenAIError(422, "messages: no user message to answer", param="messages")
         return ChatRequest(messages=turns, docs=docs, role=role)
     except ValidationError as exc:  # e.g. metadata.docs naming 60 documents
         raise OpenAIError(422, f"{first_error(exc)} (in messages or metadata)") from exc
@@ -127,17 +137,22 @@ def _stream(reply: ChatReply, cid: str, created: int) -> Iterator[str]:
 
 @router.get("/models")
 def models() -> dict[str, Any]:
+    """The one model: ``airq``."""
     return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "airq"}]}
 
 
-@router.post("/chat/completions", responses={404: {}, 413: {}, 503: {}})
-async def completions(body: CompletionRequest, state: StateDep, engine: EngineDep) -> Any:
+@router.post(
+    "/chat/completions",
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        **responses(404, 413, 422, 503, openai=True),
+    },
+)
+async def completions(body: CompletionRequest, state: StateDep, engine: EngineDep, admit: Admit) -> Any:
     """OpenAI's chat completion, answered by airq (model ``airq``), plain or ``stream: true``."""
     req = _request(body)
-    try:
+    async with admit:
         reply = await run_in_threadpool(chat_reply, state, engine, req)
-    except HTTPException as exc:  # unknown document, question too long: in OpenAI's shape
-        raise OpenAIError(exc.status_code, str(exc.detail)) from exc
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
         return StreamingResponse(_stream(reply, cid, created), media_type="text/event-stream")

@@ -9,11 +9,12 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, StateDep, check_docs
+from api.errors import StrictJSONRoute, responses
 from api.schemas import RoleOut
 from corpus.roles import ROLE_IDS, load_taxonomy
 from qa.obligations import as_json
 
-router = APIRouter(prefix="/v1/roles", tags=["roles"])
+router = APIRouter(prefix="/v1/roles", tags=["roles"], route_class=StrictJSONRoute)
 
 
 @router.get("", response_model=list[RoleOut])
@@ -21,7 +22,7 @@ def roles() -> list[RoleOut]:
     return [RoleOut(id=r.id, name=r.name, description=r.description) for r in load_taxonomy().roles.values()]
 
 
-@router.get("/{role}/obligations", responses={404: {"description": "Unknown role or document"}})
+@router.get("/{role}/obligations", responses=responses(404, 422, 503))
 async def obligations(
     role: Annotated[str, PathParam(max_length=100)],
     state: StateDep,

@@ -20,6 +20,15 @@ from fastapi.testclient import TestClient
 from core.settings import Settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_client_host() -> Iterator[None]:
+    """TestClient (and schemathesis's ASGI client) send ``Host: testserver``: allowed in tests
+    only; a served app allows the loopback names (api.web.default_allowed_hosts)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRQ_ALLOWED_HOSTS", "localhost,127.0.0.1,::1,testserver")
+        yield
+
+
 @pytest.fixture(scope="session")
 def api_app(real_index: Path, shared_corpus: Path, engine: Any) -> FastAPI:
     """The app with the session's engine already loaded (no second model load)."""
@@ -51,6 +60,7 @@ def live_server(
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "AIRQ_DATA_DIR": str(real_index), "AIRQ_CORPUS_DIR": str(shared_corpus)}
+    env.pop("AIRQ_ALLOWED_HOSTS", None)  # the served default: the loopback names only
     exe = str(Path(sys.executable).with_name("airq"))
     with log.open("w") as out:
         proc = subprocess.Popen(

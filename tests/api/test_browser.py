@@ -73,18 +73,46 @@ def requested_urls() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: str, requested_urls: list[str]) -> Iterator[Page]:
-    """The chat page, loaded at 1280×800, with the role picker populated."""
+def policy_reports() -> list[str]:
+    """What the browser refused under the server's security headers ("Refused to …" console
+    errors; filled by the ``page`` fixture, which fails the test if any remain)."""
+    return []
+
+
+# Every Content-Security-Policy violation in the page, as the browser reports it to the page.
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__csp.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+def is_policy_report(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("Refused to")
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server: str, requested_urls: list[str], policy_reports: list[str]
+) -> Iterator[Page]:
+    """The chat page, loaded at 1280×800, with the role picker populated. Fails the test if the
+    page broke its Content-Security-Policy or the browser refused anything under the headers."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server)
+    context.add_init_script(CSP_LISTENER)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     pg.on("request", lambda r: requested_urls.append(r.url))
+    pg.on("console", lambda m: policy_reports.append(m.text) if is_policy_report(m.text) else None)
     pg.goto("/")
     # Populated = more than the "Detect from my question" option.
     pg.wait_for_function("document.querySelectorAll('#role option').length > 1")
     pg.wait_for_function("document.querySelector('#docs').dataset.loaded === 'true'")
     yield pg
+    violations = pg.evaluate("window.__csp")
     context.close()
+    assert not violations and not policy_reports, [*violations, *policy_reports]
 
 
 # ---------- helpers ----------
@@ -403,3 +431,57 @@ def test_errors_abstention_and_escaping(page: Page) -> None:
         ("assistant", abstention["answer"]),
         ("user", "next"),
     ]
+
+
+# ---------- security headers in a real browser ----------
+
+
+def test_the_page_runs_under_its_content_security_policy(
+    page: Page, live_server: str, policy_reports: list[str]
+) -> None:
+    """The chat page needs no inline script or style and no other origin: under a strict policy
+    it answers, cites and shows the PDF in its pane, and the browser refuses nothing."""
+    resp = page.request.get(live_server + "/")
+    policy = resp.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe" not in policy
+    assert "frame-ancestors 'none'" in policy and resp.headers["x-frame-options"] == "DENY"
+    assert resp.headers["x-content-type-options"] == "nosniff" and resp.headers["referrer-policy"]
+
+    _, reply, turn = ask(page, QUESTION)
+    assert reply["citations"]
+    turn.locator("button.citation").first.click()
+    page.wait_for_selector("#pdf-frame[data-loaded=true]", state="attached", timeout=20_000)
+    src = (page.locator("#pdf-frame").get_attribute("src") or "").split("#")[0]
+    urls = [f.url for f in page.frames]
+    # The PDF itself, not Chromium's error page for a frame its headers refused.
+    assert any(src and src in u for u in urls) and not any(u.startswith("chrome-error:") for u in urls), urls
+    assert page.evaluate("window.__csp") == [] and not policy_reports
+
+    # The policy is enforced, and this test would see a violation: an injected inline script
+    # does not run, and the browser reports it.
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
+        " document.head.append(s); }"
+    )
+    page.wait_for_function("window.__csp.length > 0")
+    assert page.evaluate("window.__inline") is None
+    assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
+    page.evaluate("window.__csp = []")
+    policy_reports.clear()
+
+
+def test_another_site_cannot_frame_the_page(browser: Browser, live_server: str) -> None:
+    """X-Frame-Options: DENY / frame-ancestors 'none': no clickjacking through a foreign frame."""
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        refused: list[str] = []
+        pg.on("console", lambda m: refused.append(m.text) if is_policy_report(m.text) else None)
+        pg.set_content(f'<iframe id="f" src="{live_server}/"></iframe>')  # an about:blank origin
+        pg.wait_for_function("() => document.getElementById('f').contentWindow !== null")
+        pg.wait_for_timeout(1_000)
+        framed = [f for f in pg.frames if f != pg.main_frame]
+        assert framed and all(not f.url.startswith(live_server) for f in framed), [f.url for f in framed]
+        assert any("frame" in r for r in refused), refused
+    finally:
+        context.close()

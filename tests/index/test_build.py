@@ -134,3 +134,153 @@ def test_embedding_cache_roundtrip(tmp_path: Path) -> None:
     assert fresh1 == 2 and fresh2 == 0
     assert (v1[1] == v2[0]).all()
     cache.close()
+
+
+def _encrypt(src: Path, dst: Path, password: str = "") -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter(clone_from=PdfReader(src))
+    w.encrypt(user_password=password, owner_password="owner", algorithm="AES-256")
+    with dst.open("wb") as f:
+        w.write(f)
+    return dst
+
+
+def test_every_unusable_file_is_one_line_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    from index.build import sources_from_corpus
+
+    corpus = tmp_path / "corpus"
+    srcs = _pdfs(corpus)
+    outside = make_pdf(tmp_path / "elsewhere.pdf", [["A document kept outside the corpus folder."]])
+    (corpus / "dangling.pdf").symlink_to(tmp_path / "gone.pdf")
+    (corpus / "folder.pdf").mkdir()
+    (corpus / "away.pdf").symlink_to(outside)
+    make_pdf(corpus / "UPPER.PDF", [["Capital letters in the file name are still a PDF to index."]])
+    _encrypt(srcs[0].path, corpus / "aes.pdf")  # AES-256, no user password: readable
+    _encrypt(srcs[1].path, corpus / "locked.pdf", password="secret")
+    sources, _ = sources_from_corpus(corpus)
+    problems = {s.doc: s.problem for s in sources if s.problem}
+    assert set(problems) == {"dangling", "folder", "away"}
+    assert "broken link" in problems["dangling"] and "folder" in problems["folder"]
+    assert "outside the corpus folder" in problems["away"]
+    r = ingest(sources, tmp_path / "data", HashEmbedder(), workers=1)
+    lines = {f.source.doc: f.line() for f in r.failures}
+    assert set(lines) == {"dangling", "folder", "away", "locked"}
+    assert all("\n" not in line and str(corpus) in line for line in lines.values())
+    assert "password" in lines["locked"]
+    assert sorted(r.parsed) == ["UPPER", "aes", "alpha", "beta"]
+
+
+def test_a_damaged_file_keeps_its_indexed_version(tmp_path: Path) -> None:
+    srcs = _pdfs(tmp_path / "pdf")
+    data = tmp_path / "data"
+    first = ingest(srcs, data, HashEmbedder(), workers=1)
+    # The file is corrupted in place: it fails to parse, or its checksum no longer matches.
+    srcs[1].path.write_bytes(srcs[1].path.read_bytes()[:200])
+    r = ingest(srcs, data, HashEmbedder(), workers=1)
+    assert [f.source.doc for f in r.failures] == ["beta"] and r.removed == []
+    assert any("beta" in w and "is kept and still answers" in w for w in r.warnings)
+    assert Catalog.load(current_dir(data).resolve()).doc_ids == ["alpha", "beta"]
+    hits = Retriever(data, HashEmbedder()).run(Query("model weights theft", k=3, docs=("beta",)))
+    assert hits and hits[0].chunk.doc == "beta"
+    # A checksum mismatch (a manifest document) is kept the same way, never dropped.
+    from dataclasses import replace as with_field
+
+    damaged = [srcs[0], with_field(srcs[1], problem="checksum mismatch; run `airq corpus fetch beta`")]
+    again = ingest(damaged, data, HashEmbedder(), workers=1)
+    assert again.removed == [] and "checksum mismatch" in again.failures[0].line()
+    assert Catalog.load(current_dir(data).resolve()).doc_ids == ["alpha", "beta"]
+    # Another change still keeps it: a new build is made with the old version of beta.
+    make_pdf(srcs[0].path, [["1. Introduction", "New text about substation relays."]])
+    third = ingest(damaged, data, HashEmbedder(), workers=1)
+    assert third.changed and third.build_id != first.build_id
+    assert Catalog.load(current_dir(data).resolve()).doc_ids == ["alpha", "beta"]
+
+
+def test_environment_faults_are_one_line_and_keep_the_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    from index import build as b
+    from index.store import DenseStore
+
+    srcs = _pdfs(tmp_path / "pdf")
+    data = tmp_path / "data"
+    first = ingest(srcs, data, HashEmbedder(), workers=1)
+    make_pdf(srcs[0].path, [["1. Introduction", "Entirely new text about feeder automation."]])
+
+    def full(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(DenseStore, "add_chunks", full)
+    with pytest.raises(IngestError, match="the disk is full") as err:
+        ingest(srcs, data, HashEmbedder(), workers=1)
+    assert err.value.code == b.EXIT_ENVIRONMENT and "\n" not in str(err.value)
+
+    # A library's own wording ("Error in compaction") with the disk nearly full.
+    def compaction(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Error in compaction: failed to apply logs")
+
+    monkeypatch.setattr(DenseStore, "add_chunks", compaction)
+    monkeypatch.setattr(b.shutil, "disk_usage", lambda _p: type("U", (), {"free": 10 << 20})())
+    with pytest.raises(IngestError, match="disk is full"):
+        ingest(srcs, data, HashEmbedder(), workers=1)
+    assert Catalog.load(current_dir(data).resolve()).manifest["build_id"] == first.build_id
+    assert [x.name for x in (data / "builds").iterdir()] == [first.build_id]
+
+    # Saving the adapted model on a full disk: safetensors' own error type, not an OSError.
+    class SafetensorError(Exception):
+        pass
+
+    def saving(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise SafetensorError("Error while serializing: IoError(Os { code: 28 })")
+
+    monkeypatch.setattr(b, "adapt_embedder", saving)
+    with pytest.raises(IngestError, match="disk is full") as err:
+        ingest(srcs, data, HashEmbedder(), workers=1, adapt=b.AdaptConfig())
+    assert err.value.code == b.EXIT_ENVIRONMENT
+    assert b.environment_fault(OSError(errno.EROFS, "Read-only file system"), data)
+    assert b.environment_fault(ValueError("Could not connect to a Chroma server."), data, "http://h:1")
+    monkeypatch.undo()
+    assert b.environment_fault(RuntimeError("a parser bug"), data) is None
+
+
+def test_a_half_build_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    srcs = _pdfs(tmp_path / "pdf")
+    data = tmp_path / "data"
+    first = ingest(srcs, data, HashEmbedder(), workers=1)
+    half = data / "builds" / "20990101-000000-dead00"
+    (half / "chroma").mkdir(parents=True)  # what a killed ingest leaves: no manifest
+    again = ingest(srcs, data, HashEmbedder(), workers=1)
+    assert not again.changed and not half.exists()
+    assert [x.name for x in (data / "builds").iterdir()] == [first.build_id]
+
+
+@pytest.mark.integration
+def test_a_corrupted_manifest_pdf_keeps_its_indexed_version(tmp_path: Path, shared_corpus: Path) -> None:
+    """The real SP 800-218A, indexed, then damaged in place: its checksum no longer matches
+    the manifest's. The next ingest says so in one line and the indexed version answers on."""
+    import shutil
+
+    from index.build import sources_from_corpus
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    pdf = corpus / "nist-sp-800-218a.pdf"
+    shutil.copy(shared_corpus / pdf.name, pdf)
+    sources, _ = sources_from_corpus(corpus)
+    assert [(s.doc, s.problem) for s in sources] == [("nist-sp-800-218a", None)]
+    first = ingest(sources, data, HashEmbedder(), workers=1)
+    with pdf.open("r+b") as f:  # a few bytes overwritten mid-file
+        f.seek(pdf.stat().st_size // 2)
+        f.write(b"\x00" * 64)
+    sources, _ = sources_from_corpus(corpus)
+    assert "checksum mismatch" in (sources[0].problem or "")
+    r = ingest(sources, data, HashEmbedder(), workers=1)
+    assert r.removed == [] and not r.changed and r.build_id == first.build_id
+    assert (
+        "checksum mismatch" in r.failures[0].line()
+        and "airq corpus fetch nist-sp-800-218a" in r.failures[0].line()
+    )
+    assert any("is kept and still answers" in w for w in r.warnings)
+    hits = Retriever(data, HashEmbedder()).run(Query("PW.1.1 risk modeling", k=3))
+    assert hits and hits[0].chunk.doc == "nist-sp-800-218a"
