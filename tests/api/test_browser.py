@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,8 +108,8 @@ def page(
     pg.on("console", lambda m: policy_reports.append(m.text) if is_policy_report(m.text) else None)
     pg.goto("/")
     # Populated = more than the "Detect from my question" option.
-    pg.wait_for_function("document.querySelectorAll('#role option').length > 1")
-    pg.wait_for_function("document.querySelector('#docs').dataset.loaded === 'true'")
+    wait_until(pg, "document.querySelectorAll('#role option').length > 1")
+    wait_until(pg, "document.querySelector('#docs').dataset.loaded === 'true'")
     yield pg
     violations = pg.evaluate("window.__csp")
     context.close()
@@ -116,6 +117,17 @@ def page(
 
 
 # ---------- helpers ----------
+
+
+def wait_until(pg: Page, expression: str, timeout_ms: int = 15_000) -> None:
+    """Poll ``expression`` until it is true. Playwright's ``wait_for_function`` polls by
+    evaluating the string inside the page, which the page's own CSP (no 'unsafe-eval') refuses
+    whenever the first check is false; ``evaluate`` runs through the debugger, outside it."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not pg.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout_ms} ms: {expression}")
+        pg.wait_for_timeout(50)
 
 
 def body_of(req: Request) -> dict[str, Any]:
@@ -356,8 +368,8 @@ def test_keyboard_only(page: Page) -> None:
     # An [n] marker in the text moves focus to its citation.
     tab_until(page, "el.matches('a.cite-marker') && el.dataset.n === '1'", key="Shift+Tab")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.matches('button.citation[data-n=\"1\"]')"
+    wait_until(
+        page, "document.activeElement && document.activeElement.matches('button.citation[data-n=\"1\"]')"
     )
 
 
@@ -463,7 +475,7 @@ def test_the_page_runs_under_its_content_security_policy(
         "() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';"
         " document.head.append(s); }"
     )
-    page.wait_for_function("window.__csp.length > 0")
+    wait_until(page, "window.__csp.length > 0")
     assert page.evaluate("window.__inline") is None
     assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
     page.evaluate("window.__csp = []")
