@@ -34,8 +34,6 @@ class AppState:
     ingest: IngestJob = field(default_factory=IngestJob)
     pdf_checks: dict[tuple[str, str, int, int], bool] = field(default_factory=dict)
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
-    loads: int = 0  # load generations: a slow, older load never replaces a newer engine
-    installed: int = 0  # the generation answering now
     build: str | None = None  # the build answering now
     reload_error: str | None = None  # why the newest build could not replace it …
     build_failed: str | None = None  # … which is not retried until another build appears
@@ -54,9 +52,6 @@ class AppState:
             target = current_build(self.settings.data_dir)
             if target is not None and target == self.build and self.engine is not None:
                 return True  # already answering from it (another thread loaded it)
-            with self.lock:
-                self.loads += 1
-                generation = self.loads
             mark = hold(self.settings.data_dir, target) if target else None
             try:
                 engine = load_engine(self.settings)
@@ -75,13 +70,8 @@ class AppState:
                     self.reload_error, self.build_failed = why, target
                 return False
             built = engine.retriever.catalog.manifest.get("build_id", target)
-            with self.lock:
-                if generation < self.installed:
-                    if mark is not None:
-                        release(mark)
-                    return False  # a newer build is already answering
-                self.engine, self.error, self.installed, self.build = engine, None, generation, built
-                self.reload_error = None
+            with self.lock:  # loads run one at a time (``loading``): this one is the newest
+                self.engine, self.error, self.build, self.reload_error = engine, None, built, None
             if mark is not None:
                 self.holds.append(mark)
             while len(self.holds) > 2:  # this build and the one before it

@@ -276,10 +276,15 @@ class Answerer:
 
     # ------------------------------------------------------------------ scoring
 
+    def _question_terms(self, r: Reading) -> set[str]:
+        """The question's words that say what it is about: not who asks, nor the documents'
+        names ("NIST", "Playbook"), which every passage of theirs shares."""
+        return set(terms(self.retriever.analyzer.without_names(r.focus))) - _REFERENCE_TERMS
+
     def candidates(self, r: Reading, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         """Every statement holding a sentence of the hits, scored by its best sentence
         (similarity, word overlap with the question without who asks, passage rank)."""
-        qterms = set(terms(self.retriever.analyzer.without_names(r.focus))) - _REFERENCE_TERMS
+        qterms = self._question_terms(r)
         named_ids = set(r.identifiers)
         a = r.analysis
         pages = {key: n for n, key in enumerate(self.retriever.named_pages(a, a.docs or a.hinted), start=1)}
@@ -344,7 +349,7 @@ class Answerer:
         """A list's parts (0 the lead, then each item), best first, each scored by its best
         sentence (similarity and word overlap with the question), whether or not its passage
         was retrieved."""
-        qterms = set(terms(self.retriever.analyzer.without_names(r.focus))) - _REFERENCE_TERMS
+        qterms = self._question_terms(r)
         sents = self._items_of.get(st, [])
         vecs = self.retriever.sentence_vectors([sentence_id(cid, i) for _, cid, i in sents])
         scores: dict[int, float] = {}

@@ -45,6 +45,15 @@ def client(api_app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a server process: politely, then for good after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,8 +90,4 @@ def live_server(
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

@@ -16,6 +16,7 @@ import pytest
 
 from index.build import current_build, held
 from tests.api.conftest import _free_port
+from tests.api.conftest import stop as end
 from tests.pdfmaker import make_pdf
 
 pytestmark = pytest.mark.integration
@@ -100,10 +101,6 @@ def test_a_cli_ingest_is_served_without_a_failed_request(tmp_path: Path) -> None
         assert weights.json()["citations"][0]["doc"] == "beta"
     finally:
         stop.set()
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        end(proc)
         log.close()
     assert not held(data)  # a server that stops lets its builds go
