@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
+from core.types import Answer
 
 
 @dataclass
@@ -40,13 +42,26 @@ class AppState:
     loading: threading.Lock = field(default_factory=threading.Lock)  # one load at a time
     holds: list[Any] = field(default_factory=list)  # marks on the builds answered from (newest last)
 
+    async def answer(
+        self, question: str, docs: list[str], role: str | None, k: int | None, engine: Any
+    ) -> Answer:
+        """``engine``'s answer, computed in a worker thread, one at a time: the embedder and
+        the Chroma client are not promised to be thread-safe."""
+
+        def run() -> Answer:
+            with self.lock:
+                answer: Answer = engine.answerer.run(question, docs=docs, k=k, role=role)
+            return answer
+
+        return await run_in_threadpool(run)
+
     def load(self) -> bool:
         """Load the current build; True when it is now the one answering. The build is held
         (``index.build.hold``) so no ingest prunes it while it answers; the one before keeps
         its hold until the next switch, for requests that started on it."""
         from index.build import current_build, hold, release
         from index.retrieve import NoIndexError
-        from qa.service import load_engine
+        from qa.service import load_engine, settle
 
         with self.loading:
             target = current_build(self.settings.data_dir)
@@ -76,6 +91,7 @@ class AppState:
                 self.holds.append(mark)
             while len(self.holds) > 2:  # this build and the one before it
                 release(self.holds.pop(0))
+            settle()  # what the engine before left goes now; the new one is out of the sweeps
             return True
 
     def follow(self) -> None:
@@ -95,7 +111,9 @@ class AppState:
             release(self.holds.pop())
 
 
-def get_state(request: Request) -> AppState:
+# The dependencies are ``async``: FastAPI runs a plain ``def`` one in a thread, and under
+# overload every hop back to the event loop waits behind everyone else's refusals.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.airq
     return state
 
@@ -103,7 +121,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_engine(state: StateDep) -> Any:
+async def get_engine(state: StateDep) -> Any:
     if state.engine is None:
         raise HTTPException(503, detail=state.error or "the index is loading; retry in a few seconds")
     return state.engine

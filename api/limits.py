@@ -1,11 +1,13 @@
 """Shaping load: a bounded queue in front of answering, and a brake on guessing the ingest token.
 
-Answers run one at a time under ``AppState.lock`` (two cores; parallel answers only slow each
-other down). Without a bound, a burst of clients would pile up behind that lock, every one
-waiting longer than the last, until clients time out and retry into the same pile. So at
-most ``max_inflight`` answers run and ``max_queue`` wait; anyone else gets a 503 at once with
-``Retry-After``, which a client can act on. A queued request whose client has gone is dropped
-without being answered: nobody would read the answer.
+Answers run one at a time (two cores; parallel answers only slow each other down). Without a
+bound, a burst of clients would pile up behind that one, every one waiting longer than the
+last, until clients time out and retry into the same pile. So at most ``max_inflight`` answers
+run and ``max_queue`` wait; anyone else gets a 503 at once with ``Retry-After``, which a client
+can act on. The queue is for a few people asking at the same moment: while requests are being
+refused (overload) it takes nobody new, since under overload it is always full and a place in
+it only adds one answer's time to every accepted answer. A queued request whose client has
+gone is dropped without being answered: nobody would read the answer.
 
 Retry-After is the time to get through what runs, what waits, and the clients refused within
 the last Retry-After (each of them comes back once in that time): the more clients contend,
@@ -51,6 +53,7 @@ class _Waiter:
 @dataclass
 class Admission:
     """At most ``slots`` holders at once and ``queue`` waiting (FIFO); past that, ``Busy`` at once.
+    No new waiter is taken within ``quiet_s`` of a refusal.
 
     Lives on one event loop (the server's); waiting requests poll ``request.is_disconnected()``
     every ``poll`` seconds, so a client that gave up leaves the queue within that time."""
@@ -67,6 +70,13 @@ class Admission:
     dropped: int = 0  # left the queue (or got a slot) after their client had gone
     refusals: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))  # when, lately
     retry_s: float = 1.0  # the last Retry-After given, unrounded
+    quiet_s: float = 1.0  # the queue reopens this long after the last refusal
+
+    def room(self) -> int:
+        """Places in the queue now: none while requests are being refused, all once they stop."""
+        if self.refusals and time.monotonic() - self.refusals[-1] < self.quiet_s:
+            return 0
+        return self.queue
 
     def retry_after(self) -> int:
         """Seconds to answer what runs, what waits, and whoever was refused within the last
@@ -80,7 +90,7 @@ class Admission:
 
     def full(self) -> bool:
         """No slot free and no place in the queue: the next request would be refused."""
-        return self.active >= self.slots and len(self.waiting) >= self.queue
+        return self.active >= self.slots and len(self.waiting) >= self.room()
 
     def refuse(self) -> Busy:
         self.rejected += 1
@@ -95,7 +105,7 @@ class Admission:
         if self.active < self.slots and not self.waiting:
             self.active += 1
             return
-        if len(self.waiting) >= self.queue:
+        if len(self.waiting) >= self.room():
             raise self.refuse()
         waiter = _Waiter()
         self.waiting.append(waiter)
@@ -139,7 +149,7 @@ class Admission:
             self._release(time.perf_counter() - started)
 
 
-def admission(request: Request) -> AbstractAsyncContextManager[None]:
+async def admission(request: Request) -> AbstractAsyncContextManager[None]:
     """The answering routes' ticket: ``async with admit:`` around the work itself, so bad input
     is refused (422, 404, 413) without ever taking a place in the queue."""
     gate: Admission = request.app.state.admission

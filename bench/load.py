@@ -10,9 +10,12 @@ clients do not return in step), as a well-behaved client does; one more run at t
 count ignores Retry-After and retries at once, to show what hammering clients do. Only
 requests started inside a window count; the window then waits for them to end.
 
-Writes the figures as JSON and prints a Markdown table. The goal checked at the end: at the
-highest count, no error other than fast 503s, and accepted requests' p95 at most 3x the p95
-of a single client. Not part of the test suite (it takes minutes and wants a quiet machine).
+Writes the figures as JSON and prints a Markdown table; "server p95" is the accepted
+requests' p95 by the server's own ``Server-Timing`` (the rest of the wait is on the way and in
+this load generator, which shares the two cores). The goal checked at the end, for both the
+honouring and the impatient clients: at the highest count, no error other than fast 503s, and
+accepted requests' p95 at most 3x the p95 of a single client. Not part of the test suite (it
+takes minutes and wants a quiet machine).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P95_FACTOR = 3.0
@@ -46,6 +50,7 @@ class Sample:
     took: float
     status: int  # 0 = no HTTP response (timeout, connection error)
     error: str = ""
+    server: float | None = None  # seconds the server took by its Server-Timing header
 
 
 @dataclass
@@ -66,6 +71,8 @@ class Level:
     rejection_rate: float = 0.0
     p95_503_ms: float | None = None
     max_503_ms: float | None = None
+    server_max_503_ms: float | None = None  # refusals, by the server's own clock
+    server_p95_ms: float | None = None  # accepted requests, by the server's own clock
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -114,6 +121,15 @@ def start_server(data: Path, corpus: Path | None, log: Path) -> tuple[subprocess
         time.sleep(0.3)
 
 
+def server_time(r: httpx.Response) -> float | None:
+    """``Server-Timing: app;dur=ms``: the part of the wait spent inside the server's app."""
+    for part in r.headers.get("server-timing", "").split(","):
+        name, _, dur = part.strip().partition(";dur=")
+        if name == "app" and dur:
+            return float(dur) / 1000
+    return None
+
+
 async def client_loop(
     http: httpx.AsyncClient, qs: list[str], until: float, honour: bool, samples: list[Sample], seed: int
 ) -> None:
@@ -123,7 +139,7 @@ async def client_loop(
         started = time.monotonic()
         try:
             r = await http.post("/v1/ask", json={"question": question})
-            sample = Sample(started, time.monotonic() - started, r.status_code)
+            sample = Sample(started, time.monotonic() - started, r.status_code, server=server_time(r))
             if r.status_code not in (200, 503):
                 sample.error = f"{r.status_code} {r.text[:120]}"
         except httpx.HTTPError as exc:
@@ -178,23 +194,35 @@ async def run_level(url: str, qs: list[str], clients: int, seconds: float, honou
     level.p50_ms, level.p95_ms, level.p99_ms = (percentile(ok, q) for q in (50, 95, 99))
     level.max_ms = round(max(ok) * 1000, 1) if ok else None
     level.rejection_rate = round(len(refused) / len(samples), 3) if samples else 0.0
+    level.server_p95_ms = percentile([s.server for s in samples if s.status == 200 and s.server], 95)
+    server_refused = [s.server for s in samples if s.status == 503 and s.server is not None]
+    level.server_max_503_ms = round(max(server_refused) * 1000, 1) if server_refused else None
     level.p95_503_ms = percentile(refused, 95)
     level.max_503_ms = round(max(refused) * 1000, 1) if refused else None
     return level
 
 
+def goal_at(top: Level, single: Level) -> dict[str, Any]:
+    ratio = (top.p95_ms or 0) / single.p95_ms if single.p95_ms else None
+    return {
+        "errors_at_max_clients": top.other_errors,
+        "p95_at_max_over_p95_at_one": round(ratio, 2) if ratio is not None else None,
+        "met": top.other_errors == 0 and ratio is not None and ratio <= GOAL_P95_FACTOR,
+    }
+
+
 def table(levels: list[Level]) -> str:
     head = (
         "| clients | Retry-After | requests | accepted/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| 503 rate | 503 p95 ms | other errors |"
+        "| server p95 ms | 503 rate | 503 p95 ms | other errors |"
     )
-    rows = [head, "|" + "---|" * 11]
+    rows = [head, "|" + "---|" * 12]
     for lv in levels:
         errs = ", ".join(f"{k}: {v}" for k, v in lv.error_kinds.items()) or "0"
         rows.append(
             f"| {lv.clients} | {'honoured' if lv.honours_retry_after else 'ignored'} | {lv.requests} "
             f"| {lv.throughput_per_s} | {lv.p50_ms} | {lv.p95_ms} | {lv.p99_ms} | {lv.max_ms} "
-            f"| {lv.rejection_rate:.1%} | {lv.p95_503_ms or '-'} | {errs} |"
+            f"| {lv.server_p95_ms or '-'} | {lv.rejection_rate:.1%} | {lv.p95_503_ms or '-'} | {errs} |"
         )
     return "\n".join(rows)
 
@@ -218,7 +246,7 @@ def main() -> None:
                 warm.post("/v1/ask", json={"question": q}).raise_for_status()
         runs = [(n, True) for n in counts] + [(max(counts), False)]
         for n, honour in runs:
-            level = asyncio.run(run_level(url, qs, n, args.seconds, honour))
+            level = uvloop.run(run_level(url, qs, n, args.seconds, honour))
             levels.append(level)
             mode = "honouring" if honour else "ignoring"
             print(f"{n} clients ({mode} Retry-After): {asdict(level)}", flush=True)
@@ -230,12 +258,10 @@ def main() -> None:
             proc.kill()
 
     single = next(lv for lv in levels if lv.clients == min(counts))
-    top = next(lv for lv in levels if lv.clients == max(counts) and lv.honours_retry_after)
-    ratio = (top.p95_ms or 0) / single.p95_ms if single.p95_ms else None
-    goal = {
-        "errors_at_max_clients": top.other_errors,
-        "p95_at_max_over_p95_at_one": round(ratio, 2) if ratio is not None else None,
-        "met": top.other_errors == 0 and ratio is not None and ratio <= GOAL_P95_FACTOR,
+    goals = {
+        "honouring" if top.honours_retry_after else "impatient": goal_at(top, single)
+        for top in levels
+        if top.clients == max(counts)
     }
     report: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S%z"),
@@ -243,17 +269,18 @@ def main() -> None:
         "server": {"data_dir": str(args.data), "log": str(log)},
         "window_s": args.seconds,
         "levels": [asdict(lv) for lv in levels],
-        "goal": goal,
+        "goal": goals,
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(table(levels))
     print()
-    print(
-        f"Goal at {top.clients} clients: {top.other_errors} errors other than fast 503s; accepted p95 "
-        f"{top.p95_ms} ms = {goal['p95_at_max_over_p95_at_one']}x the p95 at one client "
-        f"({single.p95_ms} ms; goal <= {GOAL_P95_FACTOR}x): {'met' if goal['met'] else 'NOT met'}."
-    )
+    for kind, goal in goals.items():
+        print(
+            f"Goal at {max(counts)} {kind} clients: {goal['errors_at_max_clients']} errors other than "
+            f"fast 503s; accepted p95 = {goal['p95_at_max_over_p95_at_one']}x the p95 at one client "
+            f"({single.p95_ms} ms; goal <= {GOAL_P95_FACTOR}x): {'met' if goal['met'] else 'NOT met'}."
+        )
     print(f"Figures: {args.out}")
     if statistics.mean([lv.throughput_per_s for lv in levels]) == 0:
         raise SystemExit("no request was answered")

@@ -54,12 +54,12 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Answers computed at once (they share one lock: 1 is natural)."
     )
     max_queue: int = Field(
-        1,
+        4,
         ge=0,
         le=10_000,
-        description="Answers waiting for their turn; more get 503 with Retry-After at once. Under "
-        "overload the queue is full, so each place adds one answer's time to every accepted "
-        "answer: 1 keeps them within 3x a lone answer (bench/load.py).",
+        description="Answers waiting for their turn while no request is being refused; more get "
+        "503 with Retry-After at once. Under overload (requests refused within the last second) "
+        "nobody new waits: a place would add one answer's time to every accepted answer.",
     )
 
     @field_validator("allowed_hosts", mode="before")

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState, EngineDep, StateDep, check_docs, check_question
 from api.errors import StrictJSONRoute, responses
@@ -21,15 +20,13 @@ router = APIRouter(prefix="/v1", tags=["answers"], route_class=StrictJSONRoute)
 ERRORS = responses(404, 413, 422, 503)
 
 
-def _answer(
+async def _answer(
     state: AppState, engine: Any, question: str, docs: list[str], role: str | None, k: int | None
 ) -> Answer:
-    with state.lock:
-        try:
-            answer: Answer = engine.answerer.run(question, docs=docs, k=k, role=role)
-        except ValueError as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
-    return answer
+    try:
+        return await state.answer(question, docs, role, k, engine)
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
 
 
 @router.post("/ask", response_model=Answer, response_model_exclude_none=False, responses=ERRORS)
@@ -38,10 +35,10 @@ async def ask(body: AskRequest, state: StateDep, engine: EngineDep, admit: Admit
     check_question(state, body.question)
     docs = check_docs(engine, body.docs)
     async with admit:
-        return await run_in_threadpool(_answer, state, engine, body.question, docs, body.role, body.k)
+        return await _answer(state, engine, body.question, docs, body.role, body.k)
 
 
-def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
+async def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
     """Resolve the latest turn against earlier ones, answer it, say what was carried."""
     turns = [Turn(m.role, m.content) for m in body.messages if m.role != "system"]
     if not turns or turns[-1].role != "user":
@@ -58,7 +55,7 @@ def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
         return guess.role if guess else None
 
     r = resolve(turns, docs, body.role, docs_named=analyzer.docs_named, detect_role=detect)
-    answer = _answer(state, engine, r.question, list(r.docs), r.role, body.k)
+    answer = await _answer(state, engine, r.question, list(r.docs), r.role, body.k)
     update: dict[str, Any] = {"question": r.asked}
     if "role" in r.carried and answer.role:
         name = taxonomy.roles[answer.role].name
@@ -98,7 +95,7 @@ def stream_reply(reply: ChatReply) -> Iterator[str]:
 async def chat(body: ChatRequest, state: StateDep, engine: EngineDep, admit: Admit) -> Any:
     """A conversation turn: follow-ups keep the documents, role and topic of earlier turns."""
     async with admit:
-        reply = await run_in_threadpool(chat_reply, state, engine, body)
+        reply = await chat_reply(state, engine, body)
     if body.stream:
         return StreamingResponse(stream_reply(reply), media_type="text/event-stream")
     return reply

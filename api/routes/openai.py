@@ -16,7 +16,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, StateDep
 from api.errors import StrictJSONRoute, error_response, responses
@@ -152,7 +151,7 @@ async def completions(body: CompletionRequest, state: StateDep, engine: EngineDe
     """OpenAI's chat completion, answered by airq (model ``airq``), plain or ``stream: true``."""
     req = _request(body)
     async with admit:
-        reply = await run_in_threadpool(chat_reply, state, engine, req)
+        reply = await chat_reply(state, engine, req)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
         return StreamingResponse(_stream(reply, cid, created), media_type="text/event-stream")

@@ -21,6 +21,9 @@ const els = {
   paneClose: $("#pdf-close"),
 };
 
+const BUSY_TRIES = 5;  // asks of one question while the server says it is busy (503 + Retry-After)
+const BUSY_MAX_WAIT_S = 30;  // a longer Retry-After is shown as an error instead of waited out
+
 const state = {
   history: [],          // [{role: "user"|"assistant", content}] sent with every turn
   docsById: new Map(),  // id -> document record from /v1/documents
@@ -197,12 +200,19 @@ function addAssistantTurn() {
         notes.append(h("p", { class: "search-note", text: "Also searched for: " + searchedAlso.join("; ") + "." }));
       }
     },
+    waiting(message) {
+      body.textContent = message;
+      body.classList.add("waiting");
+      els.announcer.textContent = message;
+    },
     appendDelta(text) {
+      body.classList.remove("waiting");
       streamed += text;
       body.textContent = streamed;
       scrollToBottom();
     },
     finish(reply) {
+      body.classList.remove("waiting");
       this.setNotes(reply.role_note, reply.note, reply.searched_also);
       renderAnswer(article, body, reply, turnId);
       article.dataset.state = "done";
@@ -423,11 +433,19 @@ async function ask(question) {
   setBusy(true);
   let reply = null;
   try {
-    const resp = await fetch("/v1/chat", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify(payload),
-    });
+    let resp;
+    for (let attempt = 1; ; attempt++) {
+      resp = await fetch("/v1/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify(payload),
+      });
+      // Busy (many people asking at once): wait as long as the server says, then ask again.
+      const wait = Number(resp.headers.get("Retry-After"));
+      if (resp.status !== 503 || !(wait > 0) || wait > BUSY_MAX_WAIT_S || attempt >= BUSY_TRIES) break;
+      turn.waiting(`The server is busy; asking again in ${wait} s (try ${attempt + 1} of ${BUSY_TRIES}).`);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
     if (!resp.ok) throw await errorFromResponse(resp);
     const type = resp.headers.get("content-type") || "";
     if (!type.includes("text/event-stream")) {

@@ -445,6 +445,33 @@ def test_errors_abstention_and_escaping(page: Page) -> None:
     ]
 
 
+def test_a_busy_server_is_asked_again_after_retry_after(page: Page) -> None:
+    """503 with Retry-After (the answering queue is full): the page says it waits, waits, and asks
+    again; the second ask reaches the real server and is answered."""
+    seen: list[str] = []
+
+    def busy_once(route: Route) -> None:
+        seen.append(route.request.method)
+        if len(seen) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1"},
+                content_type="application/json",
+                body=json.dumps({"detail": "busy: 1 answer(s) running and 4 waiting"}),
+            )
+        else:
+            route.continue_()
+
+    page.route("**/v1/chat", busy_once)
+    page.locator("#question").fill("What does GOVERN 1.2 say?")
+    page.locator("#question").press("Enter")
+    expect(page.locator(".turn.assistant .answer-text.waiting")).to_contain_text("asking again in 1 s")
+    turn = last_answer(page)
+    assert seen == ["POST", "POST"]
+    expect(turn.locator(".citation").first).to_be_visible()
+    assert turn.locator(".answer-text.waiting").count() == 0
+
+
 # ---------- security headers in a real browser ----------
 
 

@@ -209,6 +209,51 @@ def test_admission_hands_slots_on_in_order_and_estimates_the_wait() -> None:
     assert order == ["a", "b", "c"] and gate.active == 0 and gate.rejected == 1
 
 
+def test_while_requests_are_refused_nobody_new_waits_and_the_queue_reopens_after() -> None:
+    """Under overload the queue is always full, so a place in it only adds an answer's time to
+    every accepted answer: after a refusal, newcomers are refused until refusals stop."""
+
+    class Client:
+        async def is_disconnected(self) -> bool:
+            return False
+
+    gate = Admission(slots=1, queue=2, mean_s=0.1, quiet_s=0.3)
+    done: dict[str, anyio.Event] = {}
+    outcome: dict[str, str] = {}
+
+    async def ask(name: str) -> None:
+        done[name] = anyio.Event()
+        try:
+            async with gate.admit(Client()):  # type: ignore[arg-type]
+                outcome[name] = "answered"
+                await done[name].wait()
+        except Busy:
+            outcome[name] = "refused"
+
+    async def scenario() -> None:
+        async with anyio.create_task_group() as tg:
+            for name in "abcd":  # a runs, b and c wait (nobody refused yet), d is refused
+                tg.start_soon(ask, name)
+                await anyio.sleep(0.01)
+            assert gate.active == 1 and len(gate.waiting) == 2 and outcome["d"] == "refused"
+            done["a"].set()
+            await anyio.sleep(0.01)  # b runs, c waits: there is room for one more …
+            tg.start_soon(ask, "e")
+            await anyio.sleep(0.01)
+            assert outcome["e"] == "refused"  # … but not while requests are being refused
+            await anyio.sleep(0.35)  # a quiet spell: the queue takes newcomers again
+            tg.start_soon(ask, "f")
+            await anyio.sleep(0.01)
+            assert "f" not in outcome and len(gate.waiting) == 2
+            for name in "bcf":
+                done[name].set()
+                await anyio.sleep(0.01)
+
+    anyio.run(scenario)
+    assert outcome == dict.fromkeys("abcf", "answered") | {"d": "refused", "e": "refused"}
+    assert gate.active == 0 and not gate.waiting
+
+
 def test_retry_after_grows_with_the_clients_refused_and_shrinks_when_they_stop() -> None:
     """Each refused client comes back once per Retry-After: telling 100 of them "1 s" would bring
     100 requests a second to a server answering 10; the wait given grows with them instead."""
