@@ -58,6 +58,8 @@ ALSO = "+"  # the scope of citations listed as further places to read
 CONTEXT_SENTENCES = 2  # sentences after the best one quoted with it …
 CONTEXT_WORDS = 80  # … while the quote stays this short
 CONTEXT_QUOTES = 1  # the quotes that get their context
+INLINE_QUOTES = 3  # the quotes whose inline list is followed to the sentences on its items …
+INLINE_WORDS = 170  # … while the quote stays this short
 MAX_ACTIONS = 6
 ACTION_MARGIN = 0.12  # actions scoring within this of the best statement are listed
 QUOTE_MARGIN = 0.18  # a further quote must score within this of the best one
@@ -76,6 +78,11 @@ _ANNOUNCES = re.compile(
     r"|\bas follows\b",
     re.IGNORECASE,
 )
+# A list inside a sentence: "…: systemic, computational and statistical, and human-cognitive."
+_INLINE_LIST = re.compile(
+    r"(?::\s*|\b(?:include|includes|including|are|as)\s+)((?:[^,.;:()]+,\s+)+(?:and|or)\s+[^.;:()]+)"
+)
+_ANAPHORA = re.compile(r"^(?:Each|These|All|Both|Such|Any) (?:of these|of them|can|may|are|is)\b")
 _ACTION_ID = re.compile(r"(?:GV|MP|MS|MG)-")
 _TITLED = re.compile(
     r"^(?:(?:GOVERN|MAP|MEASURE|MANAGE) \d+(?:\.\d+)?|(?:PO|PS|PW|RV)\.\d+(?:\.\d+)?"
@@ -439,6 +446,34 @@ class Answerer:
             words += n
         return replace(c, follow=tuple(follow)) if follow else c
 
+    def spelled_out(self, c: Candidate, taken: set[Statement]) -> Candidate:
+        """A sentence that lists its items inline ("three major categories of AI bias …:
+        systemic, computational and statistical, and human-cognitive"), with the sentences
+        after it that take up those items ("Systemic bias can be present in …"), up to
+        ``INLINE_WORDS`` words: the list names them, the sentences after say what they are."""
+        heads = inline_items(c.sentence) if c.statement.kind == "sentence" else []
+        if len(heads) < 3:
+            return c
+        stmts = self._statements[c.chunk.doc]
+        at = self._position[c.statement]
+        follow = list(c.follow)
+        words = len(self.quote(c.statement).text.split()) + sum(
+            len(self.quote(st).text.split()) for st in follow
+        )
+        for st in stmts[at + 1 + len(follow) : at + 2 + len(heads) * 2]:
+            if st.kind != "sentence" or st.page != c.statement.page_end or st in taken:
+                break
+            text = self.quote(st).text
+            opening = terms(" ".join(text.split()[:6]))
+            if not (_ANAPHORA.match(text) or any(h in opening for h in heads)):
+                break
+            n = len(text.split())
+            if words + n > INLINE_WORDS:
+                break
+            follow.append(st)
+            words += n
+        return replace(c, follow=tuple(follow)) if len(follow) > len(c.follow) else c
+
     def focused(self, r: Reading, qvec: np.ndarray, c: Candidate) -> Candidate:
         """How much of a long list to show. Its best item keeps all its sentences (the
         others show their first). Found through one item, for a question about that item
@@ -476,6 +511,7 @@ class Answerer:
         if chosen and r.form not in ("comparison", "actions"):
             taken = {c.statement for c in chosen}
             chosen = [self.context(c, taken) if i < CONTEXT_QUOTES else c for i, c in enumerate(chosen)]
+            chosen = [self.spelled_out(c, taken) if i < INLINE_QUOTES else c for i, c in enumerate(chosen)]
         return chosen
 
     def also_relevant(self, cands: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -635,16 +671,7 @@ class Answerer:
                 cite, q = self.citation(len(shown) + 1, c)
                 if cite.verified:  # an unverified quote is never shown
                     shown.append((d, cite.model_copy(update={"n": len(shown) + 1}), q))
-        # The same words in two documents (the Playbook restates the AI RMF): one line in the
-        # answer, both places cited ("… [2][3]").
-        also: dict[int, list[int]] = {}
-        first_of: dict[tuple[str, str], int] = {}
-        for d, cite, q in shown:
-            key = (d, quote_form(q.text).lower())
-            if key in first_of:
-                also.setdefault(first_of[key], []).append(cite.n)
-            else:
-                first_of[key] = cite.n
+        shown, also = _restated(shown)
         t3 = time.perf_counter()
         if not shown and not r.not_indexed and not (r.form == "comparison" and parts):
             abstained = True
@@ -801,6 +828,62 @@ class Answerer:
 
 
 NAMED_DOC_MARGIN = 0.15  # how much better another document's statement must be to come first
+
+
+def inline_items(sentence: str) -> list[str]:
+    """The first content term of each item a sentence lists inline, stemmed as ``terms``
+    writes it ("system", "comput", "human"); [] when it lists none."""
+    m = _INLINE_LIST.search(sentence)
+    if m is None:
+        return []
+    heads = []
+    for part in m.group(1).split(","):
+        words = terms(re.sub(r"^\s*(?:and|or)\s+", "", part))
+        if words and words[0] not in heads:
+            heads.append(words[0])
+    return heads
+
+
+RESTATED_SHARE = 0.9  # a quote with this share of its words in a longer one restates it …
+RESTATED_WORDS = 8  # … when it has at least this many
+
+
+def _restated(
+    shown: Sequence[tuple[str, Citation, Quote]],
+) -> tuple[list[tuple[str, Citation, Quote]], dict[int, list[int]]]:
+    """The same words in two places (the Playbook restates the AI RMF, a definition is
+    repeated with a word changed, one place quotes a sentence and another the sentence with
+    what follows): one line in the answer, in the fuller wording, every place cited
+    ("… [2][3]"). Quotes are renumbered so the fuller one comes first where the first of
+    them stood; returns the quotes and, per line, the further citations it stands for."""
+    words = [set(quote_form(q.text).lower().split()) for _, _, q in shown]
+    group_of: list[int] = []
+    for i, (d, _, _) in enumerate(shown):
+        group_of.append(i)
+        for j in range(i):
+            if group_of[j] != j or shown[j][0] != d or d == ALSO:
+                continue
+            small, big = sorted((words[i], words[j]), key=len)
+            if len(small) >= RESTATED_WORDS and len(small & big) >= RESTATED_SHARE * len(small):
+                group_of[i] = j
+                break
+            if words[i] == words[j]:
+                group_of[i] = j
+                break
+    order: list[int] = []
+    for g in dict.fromkeys(group_of):
+        members = [i for i in range(len(shown)) if group_of[i] == g]
+        order += sorted(members, key=lambda i: -len(words[i]))  # stable: ties keep their order
+    out = [
+        (shown[i][0], shown[i][1].model_copy(update={"n": n}), shown[i][2]) for n, i in enumerate(order, 1)
+    ]
+    also: dict[int, list[int]] = {}
+    n_of = {i: n for n, i in enumerate(order, 1)}
+    for g in dict.fromkeys(group_of):
+        members = sorted(n_of[i] for i in range(len(shown)) if group_of[i] == g)
+        if len(members) > 1:
+            also[members[0]] = members[1:]
+    return out, also
 
 
 def _repeats(also: Mapping[int, list[int]]) -> set[int]:

@@ -124,3 +124,53 @@ def test_a_long_list_reads_as_its_items_first_sentences(engine) -> None:  # type
             cite, _ = answerer.citation(1, Candidate(chunk, st, 1.0, ""))
             assert cite.verified, cite.quote
     assert cut >= 5  # the corpus has long lists whose items run to several sentences
+
+
+def test_an_inline_list_is_followed_to_the_sentences_on_its_items(engine) -> None:  # type: ignore[no-untyped-def]
+    from qa.answer import Candidate, inline_items
+    from qa.lexical import terms
+
+    answerer = engine.answerer
+    pages = answerer.catalog.pages
+    spelled = 0
+    for doc, sts in answerer._statements.items():
+        chunk = next(c for c in answerer.catalog.chunks.values() if c.doc == doc)
+        for st in sts:
+            text = answerer.quote(st).text if st.kind == "sentence" else ""
+            heads = inline_items(text)
+            if len(heads) < 3:
+                continue
+            c = answerer.spelled_out(Candidate(chunk, st, 1.0, text), set())
+            if not c.follow:
+                continue
+            spelled += 1
+            for f in c.follow:  # each sentence added takes up an item of the list (or all of them)
+                said = answerer.quote(f).text
+                assert said.split()[0] in ("Each", "These", "All", "Both", "Such", "Any") or set(
+                    terms(" ".join(said.split()[:6]))
+                ) & set(heads), said
+            cite, _ = answerer.citation(1, c)
+            second = pages[(cite.doc, cite.page_end)].text if cite.page_end else None
+            assert cite.verified and on_its_pages(cite.quote, pages[(cite.doc, cite.page)].text, second)
+    assert spelled >= 3
+
+    a = answerer.run("Which kinds of bias does the AI RMF distinguish, and what is each about?")
+    assert "Systemic bias can be present" in a.answer and "Human-cognitive biases relate" in a.answer
+
+
+def test_a_restated_quote_is_one_line_with_every_place_cited() -> None:
+    from core.types import Citation
+    from qa.answer import Quote, _restated
+
+    def shown(n: int, text: str) -> tuple[str, Citation, Quote]:
+        fields = {"doc": "d", "title": "t", "section": "s", "verified": True, "score": 1.0}
+        cite = Citation(n=n, page=n, page_label=str(n), quote=text, **fields)
+        return "", cite, Quote(text, "", (), 0, (), ())
+
+    short = "Risk refers to the composite measure of an event's probability of occurring."
+    full = short + " Some risks can be assessed as likely to materialize in a given context."
+    other = "Bias exists in many forms and can become ingrained in automated systems."
+    out, also = _restated([shown(1, short), shown(2, other), shown(3, full)])
+    assert [(c.n, q.text) for _, c, q in out] == [(1, full), (2, short), (3, other)]
+    assert also == {1: [2]}  # the fuller wording stands where the first of them stood
+    assert [c.page for _, c, _ in out] == [3, 1, 2]  # each citation keeps its own page
