@@ -332,7 +332,7 @@ class Answerer:
                     score -= QUESTION_PENALTY  # a question in the text is not an answer
                 if len(text.split()) < SHORT_SENTENCE_WORDS:
                     score -= SHORT_PENALTY  # short generic lines match everything a little
-                if r.wants_action and is_directive(text, c.section):
+                if r.wants_action and r.form != "lookup" and is_directive(text, c.section):
                     score += DIRECTIVE_BONUS
                 if st.kind == "footnote":
                     score -= FOOTNOTE_PENALTY
@@ -446,7 +446,7 @@ class Answerer:
             words += n
         return replace(c, follow=tuple(follow)) if follow else c
 
-    def spelled_out(self, c: Candidate, taken: set[Statement]) -> Candidate:
+    def spelled_out(self, c: Candidate) -> Candidate:
         """A sentence that lists its items inline ("three major categories of AI bias …:
         systemic, computational and statistical, and human-cognitive"), with the sentences
         after it that take up those items ("Systemic bias can be present in …"), up to
@@ -461,7 +461,9 @@ class Answerer:
             len(self.quote(st).text.split()) for st in follow
         )
         for st in stmts[at + 1 + len(follow) : at + 2 + len(heads) * 2]:
-            if st.kind != "sentence" or st.page != c.statement.page_end or st in taken:
+            # One already chosen on its own is taken in: its line then restates this one's
+            # part (``_restated`` folds it in, its marker kept).
+            if st.kind != "sentence" or st.page != c.statement.page_end:
                 break
             text = self.quote(st).text
             opening = terms(" ".join(text.split()[:6]))
@@ -511,7 +513,7 @@ class Answerer:
         if chosen and r.form not in ("comparison", "actions"):
             taken = {c.statement for c in chosen}
             chosen = [self.context(c, taken) if i < CONTEXT_QUOTES else c for i, c in enumerate(chosen)]
-            chosen = [self.spelled_out(c, taken) if i < INLINE_QUOTES else c for i, c in enumerate(chosen)]
+            chosen = [self.spelled_out(c) if i < INLINE_QUOTES else c for i, c in enumerate(chosen)]
         return chosen
 
     def also_relevant(self, cands: Sequence[Candidate], chosen: Sequence[Candidate]) -> list[Candidate]:

@@ -73,7 +73,10 @@ _COMMON = frozenset(
 _ACTION_Q = re.compile(
     r"\b(?:what|how)\s+(?:should|must|do|can|could)\s+(?:we|i|an? \w+|organizations?|companies|developers?)\b"
     r"|\bwhat (?:steps|actions|measures|controls|practices)\b|\bwhat do we (?:need|have) to\b"
-    r"|\bhow (?:do|can|should) (?:we|i)\b|\brecommend",
+    r"|\bhow (?:do|can|should) (?:we|i)\b|\brecommend"
+    # "what does the draft tell us to do", "… say we should do", "… say developers should do"
+    r"|\b(?:tells?|wants?|expects?|asks?|advises?|urges?)\s+(?:us|me|them|you|\w+s)\s+to\s+(?:do|take)\b"
+    r"|\b(?:we|i|you|they|\w+s)\s+(?:should|must|ought to|need to)\s+(?:do|put in place|have in place)\b",
     re.IGNORECASE,
 )
 _DIRECTIVE_SECTION = re.compile(r"suggested action|recommendation|practice|\b(?:PO|PS|PW|RV)\.\d", re.I)

@@ -140,7 +140,7 @@ def test_an_inline_list_is_followed_to_the_sentences_on_its_items(engine) -> Non
             heads = inline_items(text)
             if len(heads) < 3:
                 continue
-            c = answerer.spelled_out(Candidate(chunk, st, 1.0, text), set())
+            c = answerer.spelled_out(Candidate(chunk, st, 1.0, text))
             if not c.follow:
                 continue
             spelled += 1

@@ -30,6 +30,11 @@ def test_action_questions_and_directives() -> None:
     assert asks_for_actions("What should we do about model theft?")
     assert asks_for_actions("How can we monitor drift?")
     assert not asks_for_actions("What is a threat profile?")
+    # Asked through what a document says: "tell us to do", "say we should do".
+    assert asks_for_actions("What does the AI 800-1 draft tell us to do about insider threats?")
+    assert asks_for_actions("What does SP 800-218A say we should do about prompts?")
+    assert asks_for_actions("What does the draft say developers should put in place for researchers?")
+    assert not asks_for_actions("What does the draft say about developers?")
     sec = "3. Suggested Actions to Manage GAI Risks > MS-2.5"
     assert is_directive("MS-2.5-003 Review and verify sources and citations in GAI system outputs.", sec)
     assert not is_directive("The AI system is evaluated regularly.", sec)
