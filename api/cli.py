@@ -212,12 +212,14 @@ def _engine() -> Any:
     from corpus.roles import RolesError
     from corpus.thesaurus import ThesaurusError
     from index.retrieve import NoIndexError
-    from qa.service import load_engine
+    from qa.service import load_engine, settle
 
     try:
-        return load_engine(settings())
+        engine = load_engine(settings())
     except (NoIndexError, RolesError, ThesaurusError) as exc:
         fail(str(exc))
+    settle()
+    return engine
 
 
 def _print_answer(a: Any) -> None:

@@ -11,17 +11,14 @@ import json
 import time
 from pathlib import Path
 
-import qa.service as svc
 from core.settings import get_settings
+from qa.service import load_engine, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    settle = svc.settle
-    svc.settle = lambda: None  # load without freezing
-    engine = svc.load_engine(get_settings())
-    svc.settle = settle
+    engine = load_engine(get_settings())  # not settled yet
     lines = (ROOT / "eval" / "datasets" / "dev.jsonl").read_text().splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
     for q in questions[:5]:

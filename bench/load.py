@@ -96,6 +96,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the server: politely, then for good after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_server(data: Path, corpus: Path | None, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "AIRQ_DATA_DIR": str(data)}
@@ -116,7 +125,7 @@ def start_server(data: Path, corpus: Path | None, log: Path) -> tuple[subprocess
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            proc.terminate()
+            stop(proc)
             raise SystemExit(f"airq serve not ready after 300 s: {log.read_text()[-2000:]}")
         time.sleep(0.3)
 
@@ -251,11 +260,7 @@ def main() -> None:
             mode = "honouring" if honour else "ignoring"
             print(f"{n} clients ({mode} Retry-After): {asdict(level)}", flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
     single = next(lv for lv in levels if lv.clients == min(counts))
     goals = {

@@ -85,7 +85,7 @@ def main() -> None:
     from index.embed import MiniLMEmbedder
     from ingest.clean import clean_document
     from ingest.pdf import read_pdf
-    from qa.service import load_engine
+    from qa.service import load_engine, settle
 
     sources = [s for s in sources_from_corpus(args.corpus)[0] if s.problem is None]
     pages = 0
@@ -122,6 +122,7 @@ def main() -> None:
         figures["baseline_starter_ingest_s"] = round(time.perf_counter() - t, 2)
 
         engine = load_engine(Settings(data_dir=data))
+        settle()  # as the CLI and the server do once an engine is loaded
         questions = load()
         engine.answerer.run("warm up question about risk")
         ours, theirs = [], []

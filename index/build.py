@@ -133,8 +133,12 @@ def _unusable(path: Path, root: Path) -> str | None:
         with path.open("rb"):
             pass
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc}); fix its permissions"
+        return _unreadable(exc)
     return None
+
+
+def _unreadable(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc}); fix its permissions"
 
 
 def sources_from_corpus(corpus_dir: Path) -> tuple[list[Source], list[str]]:
@@ -157,7 +161,7 @@ def sources_from_corpus(corpus_dir: Path) -> tuple[list[Source], list[str]]:
             try:
                 st = check(d, corpus_dir)
             except OSError as exc:
-                problem = f"cannot be read ({exc.strerror or exc}); fix its permissions"
+                problem = _unreadable(exc)
             else:
                 if st.state is State.MISMATCH:
                     problem = (
@@ -319,6 +323,14 @@ def _ingest(
                 src = replace(src, problem=f"cannot be read ({exc.strerror or exc})")
         if src.problem is not None:
             unusable.append(Failure(src, src.problem))
+
+    def keep_previous(failed: list[Failure]) -> None:
+        """A file that cannot be used now never costs the index what it held from it."""
+        for f in failed:
+            if old is not None and f.source.doc in old.doc_ids and f.source.doc not in reuse:
+                reuse[f.source.doc] = old.document(f.source.doc)
+                report.warnings.append(_kept(f.source, old))
+
     for src in sources:
         if src.doc not in digests:
             continue
@@ -332,11 +344,7 @@ def _ingest(
             )
         else:
             todo.append(src)
-    # A file that cannot be used never costs the index what it held from it.
-    for f in [*unusable, *still_bad]:
-        if old is not None and f.source.doc in old.doc_ids:
-            reuse[f.source.doc] = old.document(f.source.doc)
-            report.warnings.append(_kept(f.source, old))
+    keep_previous([*unusable, *still_bad])
     report.reused = sorted(reuse)
     report.failures = [*unusable, *still_bad]
     wanted = {s.doc for s in sources}
@@ -360,11 +368,7 @@ def _ingest(
     report.failures = [*unusable, *still_bad, *failures]
     report.parsed = [d.doc for d in parsed]
     report.timings_s["parse_clean_chunk"] = time.perf_counter() - t1
-    # A document that fails now but was fine before keeps its previous parse.
-    for f in failures:
-        if old is not None and f.source.doc in old.doc_ids and f.source.doc not in reuse:
-            reuse[f.source.doc] = old.document(f.source.doc)
-            report.warnings.append(_kept(f.source, old))
+    keep_previous(failures)  # … nor one that fails to parse now
     by_id = {d.doc: d for d in [*reuse.values(), *parsed]}
     docs = [by_id[s.doc] for s in sources if s.doc in by_id]
     if not docs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -424,57 +424,53 @@ class Answerer:
                 return Candidate(c.chunk, st, c.score, c.sentence, c.pointed)
         return None
 
-    def context(self, c: Candidate, taken: set[Statement]) -> Candidate:
-        """A sentence with the sentences after it on its page, up to ``CONTEXT_WORDS`` words:
-        the fact a reader needs is often the next sentence ("… is called X. X means …")."""
-        if c.statement.kind != "sentence":
-            return c
+    def _followed(
+        self, c: Candidate, most: int, max_words: int, takes: Callable[[Statement, str], bool]
+    ) -> Candidate:
+        """``c`` with the sentences after it on its page, beyond those it already has, while
+        ``takes`` accepts each, up to ``most`` in all and while the quote stays within
+        ``max_words`` words."""
         stmts = self._statements[c.chunk.doc]
         at = self._position[c.statement]
-        words = len(self.quote(c.statement).text.split())
-        follow: list[Statement] = []
-        for st in stmts[at + 1 : at + 1 + CONTEXT_SENTENCES]:
-            if st.kind != "sentence" or st.page != c.statement.page_end or st in taken:
+        follow = list(c.follow)
+        words = sum(len(self.quote(st).text.split()) for st in (c.statement, *follow))
+        for st in stmts[at + 1 + len(follow) : at + 1 + most]:
+            if st.kind != "sentence" or st.page != c.statement.page_end:
                 break
             text = self.quote(st).text
-            if _TITLED.match(text):
-                break  # the next subcategory or practice is another statement's context
             n = len(text.split())
-            if words + n > CONTEXT_WORDS:
+            if not takes(st, text) or words + n > max_words:
                 break
             follow.append(st)
             words += n
-        return replace(c, follow=tuple(follow)) if follow else c
+        return replace(c, follow=tuple(follow)) if len(follow) > len(c.follow) else c
+
+    def context(self, c: Candidate, taken: set[Statement]) -> Candidate:
+        """A sentence with the sentences after it on its page, up to ``CONTEXT_WORDS`` words:
+        the fact a reader needs is often the next sentence ("… is called X. X means …"). Not
+        one quoted on its own, nor the next subcategory or practice (another statement's)."""
+        if c.statement.kind != "sentence":
+            return c
+        return self._followed(
+            c, CONTEXT_SENTENCES, CONTEXT_WORDS, lambda st, text: st not in taken and not _TITLED.match(text)
+        )
 
     def spelled_out(self, c: Candidate) -> Candidate:
         """A sentence that lists its items inline ("three major categories of AI bias …:
         systemic, computational and statistical, and human-cognitive"), with the sentences
         after it that take up those items ("Systemic bias can be present in …"), up to
-        ``INLINE_WORDS`` words: the list names them, the sentences after say what they are."""
+        ``INLINE_WORDS`` words: the list names them, the sentences after say what they are.
+        One already chosen on its own is taken in too: ``_restated`` then folds its line into
+        this one, its marker kept."""
         heads = inline_items(c.sentence) if c.statement.kind == "sentence" else []
         if len(heads) < 3:
             return c
-        stmts = self._statements[c.chunk.doc]
-        at = self._position[c.statement]
-        follow = list(c.follow)
-        words = len(self.quote(c.statement).text.split()) + sum(
-            len(self.quote(st).text.split()) for st in follow
-        )
-        for st in stmts[at + 1 + len(follow) : at + 2 + len(heads) * 2]:
-            # One already chosen on its own is taken in: its line then restates this one's
-            # part (``_restated`` folds it in, its marker kept).
-            if st.kind != "sentence" or st.page != c.statement.page_end:
-                break
-            text = self.quote(st).text
+
+        def takes_up(_: Statement, text: str) -> bool:
             opening = terms(" ".join(text.split()[:6]))
-            if not (_ANAPHORA.match(text) or any(h in opening for h in heads)):
-                break
-            n = len(text.split())
-            if words + n > INLINE_WORDS:
-                break
-            follow.append(st)
-            words += n
-        return replace(c, follow=tuple(follow)) if len(follow) > len(c.follow) else c
+            return bool(_ANAPHORA.match(text)) or any(h in opening for h in heads)
+
+        return self._followed(c, 1 + 2 * len(heads), INLINE_WORDS, takes_up)
 
     def focused(self, r: Reading, qvec: np.ndarray, c: Candidate) -> Candidate:
         """How much of a long list to show. Its best item keeps all its sentences (the
@@ -866,25 +862,22 @@ def _restated(
             if group_of[j] != j or shown[j][0] != d or d == ALSO:
                 continue
             small, big = sorted((words[i], words[j]), key=len)
-            if len(small) >= RESTATED_WORDS and len(small & big) >= RESTATED_SHARE * len(small):
+            restates = len(small) >= RESTATED_WORDS and len(small & big) >= RESTATED_SHARE * len(small)
+            if restates or small == big:
                 group_of[i] = j
                 break
-            if words[i] == words[j]:
-                group_of[i] = j
-                break
-    order: list[int] = []
-    for g in dict.fromkeys(group_of):
-        members = [i for i in range(len(shown)) if group_of[i] == g]
-        order += sorted(members, key=lambda i: -len(words[i]))  # stable: ties keep their order
-    out = [
-        (shown[i][0], shown[i][1].model_copy(update={"n": n}), shown[i][2]) for n, i in enumerate(order, 1)
-    ]
+    groups: dict[int, list[int]] = {}
+    for i, g in enumerate(group_of):
+        groups.setdefault(g, []).append(i)
+    out: list[tuple[str, Citation, Quote]] = []
     also: dict[int, list[int]] = {}
-    n_of = {i: n for n, i in enumerate(order, 1)}
-    for g in dict.fromkeys(group_of):
-        members = sorted(n_of[i] for i in range(len(shown)) if group_of[i] == g)
+    for members in groups.values():
+        first = len(out) + 1
+        for i in sorted(members, key=lambda i: -len(words[i])):  # stable: ties keep their order
+            d, cite, q = shown[i]
+            out.append((d, cite.model_copy(update={"n": len(out) + 1}), q))
         if len(members) > 1:
-            also[members[0]] = members[1:]
+            also[first] = list(range(first + 1, len(out) + 1))
     return out, also
 
 

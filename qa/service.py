@@ -31,13 +31,12 @@ class Engine:
 def load_engine(settings: Settings) -> Engine:
     embedder = MiniLMEmbedder.from_settings(settings)
     retriever = Retriever(settings.data_dir, embedder, settings.chroma_url)
-    engine = Engine(retriever, Answerer(retriever, k=settings.top_k), Citer(retriever))
-    settle()
-    return engine
+    return Engine(retriever, Answerer(retriever, k=settings.top_k), Citer(retriever))
 
 
 def settle() -> None:
-    """Take everything alive now out of the cyclic garbage collector's sweeps.
+    """Take everything alive now out of the cyclic garbage collector's sweeps: called by
+    whoever loads an engine to keep (the CLI, the server once its new engine answers).
 
     A loaded index is ~600,000 Python objects; a full collection walks all of them (350 ms
     here), and allocation triggers one every so often, stopping whatever runs: an answer, or
