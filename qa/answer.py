@@ -542,13 +542,24 @@ class Answerer:
             first = lists[:1] or close[:1]
             return _distinct([*first, *close], MAX_QUOTES - 1)
         if r.form == "actions":
-            acts = [c for c in cands if _is_action(c) and c.score >= best - ACTION_MARGIN]
+            # One statement far above the rest (a word of the question it happens to share)
+            # must not crowd out the others: an action of a recommendations list or table
+            # (a suggested action, an SSDF task or note, a GenAI action) scoring above the
+            # abstention threshold, evidence enough on its own, is listed too.
+            floor = self.policy.threshold
+            acts = [
+                c
+                for c in cands
+                if _is_action(c)
+                and (c.score >= best - ACTION_MARGIN or (c.score >= floor and c.statement.kind != "sentence"))
+            ]
             chosen = _distinct([*acts, *close], MAX_ACTIONS)
-            # Grouped by document and section, best group first.
+            # Grouped by document and section, best group first; in a group the practice or
+            # task itself ("Practice 5.1: Assess …") before what implements it, then by score.
             order: dict[tuple[str, str], int] = {}
             for c in chosen:
                 order.setdefault((c.chunk.doc, c.chunk.section), len(order))
-            return sorted(chosen, key=lambda c: order[(c.chunk.doc, c.chunk.section)])
+            return sorted(chosen, key=lambda c: (order[(c.chunk.doc, c.chunk.section)], not _titled(c)))
         if r.form == "definition":
             # A glossary entry of the term asked about first, however its wording scores.
             asked = {loose_form(t) for t in r.analysis.terms}
@@ -894,6 +905,11 @@ def _is_action(c: Candidate) -> bool:
     ):
         return True
     return is_directive(c.sentence, c.chunk.section)
+
+
+def _titled(c: Candidate) -> bool:
+    """A statement that is a subcategory, task, practice or objective itself ("PS.1.3: …")."""
+    return bool(_TITLED.match(c.sentence.lstrip("• ")))
 
 
 def _distinct(cands: Sequence[Candidate], n: int, one_per_passage: bool = False) -> list[Candidate]:

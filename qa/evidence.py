@@ -25,7 +25,9 @@ _NUMBER = re.compile(
     r"annual(?:ly)?|daily|weekly|monthly|quarterly|yearly)\b",
     re.IGNORECASE,
 )
-_SALIENT = re.compile(r"\b(?:[A-Z][a-z]+(?:'s)?|[A-Z]{2,}[a-z]*s?|[A-Za-z]*\d[\w/-]*)\b")
+_SALIENT = re.compile(
+    r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]+(?:'s)?|[A-Z]{2,}[a-z]*s?|[A-Za-z]*\d[\w/-]*)\b"
+)  # "FedRAMP", "Colorado's", "SBOMs", "42001"
 _COMMON = frozenset(
     [
         "i",
@@ -66,6 +68,18 @@ _COMMON = frozenset(
         "their",
         "nist",
         "ai",
+        "genai",  # generative AI, as the documents' "GAI"
+        # Job titles say who asks ("I'm the CISO at …"), not what the question is about.
+        "ciso",
+        "cio",
+        "cto",
+        "ceo",
+        "cfo",
+        "coo",
+        "cdo",
+        "it",
+        "hr",
+        "vp",
     ]
 )
 
@@ -81,8 +95,14 @@ _ACTION_Q = re.compile(
 )
 _DIRECTIVE_SECTION = re.compile(r"suggested action|recommendation|practice|\b(?:PO|PS|PW|RV)\.\d", re.I)
 _DIRECTIVE_TEXT = re.compile(
-    r"^\W*(?:(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\s+)?[A-Z][a-z]+(?:\s|,)"  # "Establish …", "MS-2.5-003 Review …"
+    r"^\W*[A-Z][a-z]+(?:\s|,)"  # "Establish …"
     r"|\b(?:should|recommend(?:s|ed)?|are encouraged to)\b",
+)
+# The label a table row or note opens with: "MS-2.5-003 Review …", "PS.1.3: Protect …",
+# "High R1: Keep …", "C1: Consider …".
+_ROW_LABEL = re.compile(
+    r"^\W*(?:(?:GV|MP|MS|MG)-\d+\.\d+-\d{3}\s+|(?:PO|PS|PW|RV)\.\d+\.\d+:\s+"
+    r"|(?:(?:High|Medium|Low)\s+)?[RCN]\d+:\s+)"
 )
 _NOT_IMPERATIVE = re.compile(
     r"^\W*(?:The|This|These|That|Those|It|AI|A|An|In|For|Some|Many|Such|When|If|As|[A-Z][a-z]+ing)\b"
@@ -102,6 +122,7 @@ def is_directive(text: str, section: str) -> bool:
         return False
     if re.search(r"\b(?:should|recommend(?:s|ed)?|are encouraged to)\b", text):
         return True
+    text = _ROW_LABEL.sub("", text, count=1)
     return not _NOT_IMPERATIVE.match(text) and bool(_DIRECTIVE_TEXT.search(text))
 
 
@@ -124,8 +145,14 @@ def mentions_penalty(texts: Iterable[str]) -> bool:
     return any(_PENALTY_TEXT.search(t) for t in texts)
 
 
+# "Which SLSA build level", "what FedRAMP impact level": a named scheme's level is a figure.
+_LEVEL_Q = re.compile(
+    r"\b[Ww](?:hat|hich)\s+(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+[A-Z][\w-]*)\s+(?:[a-z-]+\s+)?(?:level|tier)s?\b"
+)
+
+
 def asks_quantity(question: str) -> bool:
-    return bool(_QUANTITY.search(question))
+    return bool(_QUANTITY.search(question) or _LEVEL_Q.search(question))
 
 
 _IDENT_NUMBER = re.compile(
@@ -207,6 +234,7 @@ def unknown_names(question: str, vocab: set[str]) -> list[str]:
         # A capitalised first word is just the start of the sentence.
         if words and m.start() == 0 and token[0].isupper() and not token.isupper():
             continue
-        if base not in vocab and base.rstrip("s") not in vocab:
+        # "SLA" is known when the passages say "SLAs", and "SLAs" when they say "SLA".
+        if not {base, base.rstrip("s"), base + "s"} & vocab:
             out.append(token)
     return list(dict.fromkeys(out))

@@ -204,7 +204,8 @@ def read(
         wants_action=asks_for_actions(text),
         asks_quantity=asks_quantity(text),
         asks_penalty=asks_penalty(text),
-        unknown_weight=specific_unknowns(_PAGES.sub(" ", text), vocab),
+        # The documents' own names ("the GenAI Profile") are no unknown names.
+        unknown_weight=specific_unknowns(_PAGES.sub(" ", analyzer.without_names(text)), vocab),
         numbers=_numbers(analyzer.without_names(text), identifiers),
         asks_where=asks_where(text, analysis),
     )

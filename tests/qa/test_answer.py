@@ -174,3 +174,34 @@ def test_a_restated_quote_is_one_line_with_every_place_cited() -> None:
     assert [(c.n, q.text) for _, c, q in out] == [(1, full), (2, short), (3, other)]
     assert also == {1: [2]}  # the fuller wording stands where the first of them stood
     assert [c.page for _, c, _ in out] == [3, 1, 2]  # each citation keeps its own page
+
+
+def test_one_outlying_statement_does_not_crowd_out_listed_actions(engine) -> None:  # type: ignore[no-untyped-def]
+    """Every action of a recommendations list or table that is evidence on its own (above
+    the abstention threshold) is listed, however far the best statement stands above it;
+    in its group the practice or task itself comes before what implements it."""
+    from dataclasses import replace
+
+    from qa.answer import MAX_ACTIONS, _is_action, _titled
+    from qa.question import read
+
+    a = engine.answerer
+    question = "We fine-tune open-weight models from public hubs: what should we check before using them?"
+    r = read(question, a.taxonomy, a.retriever.analyzer, a.vocab)
+    qvec = a.retriever.embed_query(question)
+    cands = a.candidates(r, qvec, a._retrieve(r, qvec, [], a.k, "hybrid", None))
+    listed = [
+        c.statement
+        for c in cands[1:]
+        if _is_action(c) and c.statement.kind != "sentence" and c.score >= a.policy.threshold
+    ]
+    assert r.form == "actions" and listed
+    # The best statement made an outlier: far above every other, as a shared rare word makes it.
+    outlier = replace(cands[0], score=cands[0].score + 0.5)
+    chosen = a._select(r, [outlier, *cands[1:]])
+    assert set(listed[: MAX_ACTIONS - 1]) <= {c.statement for c in chosen}
+    groups: dict[tuple[str, str], list[bool]] = {}
+    for c in chosen:
+        groups.setdefault((c.chunk.doc, c.chunk.section), []).append(_titled(c))
+    for titled in groups.values():
+        assert titled == sorted(titled, reverse=True)  # the titled one first

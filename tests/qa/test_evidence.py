@@ -24,6 +24,16 @@ def test_unknown_names_are_those_no_passage_mentions() -> None:
     vocab = vocabulary(["The AI RMF and the NIST Cybersecurity Framework."])
     assert unknown_names("Does Colorado's law accept the AI RMF?", vocab) == ["Colorado's"]
     assert unknown_names("What does the Cybersecurity Framework say?", vocab) == []
+    # Singular and plural are one name; a job title says who asks; a mixed-case name counts.
+    vocab |= vocabulary(["Service level agreements (SLAs) in vendor contracts."])
+    assert unknown_names("I'm the CISO. What belongs in our SLA?", vocab) == []
+    assert unknown_names("What FedRAMP impact level does the AI RMF require?", vocab) == ["FedRAMP"]
+
+
+def test_a_named_schemes_level_is_a_figure() -> None:
+    assert asks_quantity("Which SLSA build level does SP 800-218A require for pipelines?")
+    assert asks_quantity("What FedRAMP impact level is needed?")
+    assert not asks_quantity("What level of access should a fine-tuning API grant?")
 
 
 def test_action_questions_and_directives() -> None:
@@ -38,6 +48,12 @@ def test_action_questions_and_directives() -> None:
     sec = "3. Suggested Actions to Manage GAI Risks > MS-2.5"
     assert is_directive("MS-2.5-003 Review and verify sources and citations in GAI system outputs.", sec)
     assert not is_directive("The AI system is evaluated regularly.", sec)
+    # A table row or note is read past its label: an SSDF task, "High R1:", "C1:".
+    ssdf = "3. SSDF Community Profile > PS.1.3: Protect all model weights"
+    assert is_directive("PS.1.3: Protect all model weights and configuration parameter data.", ssdf)
+    assert is_directive("High R1: Keep model weights and configuration parameters separate.", ssdf)
+    assert is_directive("C1: Consider preventing all human access to model weights.", ssdf)
+    assert not is_directive("N1: The provenance of training data may not be known.", ssdf)
     assert not is_directive("It should be consistent with other approaches.", "Appendix D: Attributes")
 
 
