@@ -393,6 +393,8 @@ class Answerer:
             short += QUANTITY_PENALTY if _HOW_MUCH.search(r.text) else MISSING_FIGURE_PENALTY
         if r.asks_penalty and not mentions_penalty(top):
             short += MISSING_FIGURE_PENALTY  # fines or liability asked, none in the evidence
+        if r.instruments:
+            short += MISSING_FIGURE_PENALTY  # a law or standard no passage names
         return short + UNKNOWN_NAME_PENALTY * min(2, r.unknown_weight)
 
     @staticmethod

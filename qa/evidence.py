@@ -8,6 +8,7 @@ standard). Both are checked against the text itself, not guessed.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -203,10 +204,20 @@ def has_number(texts: Iterable[str], question: str = "") -> bool:
     return False
 
 
+_NAME_WORD = r"(?:[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]+|[A-Z]{2,}s?)"
+# A name of several capitalised words: "Colorado AI Act", "NERC CIP", "Local Law 144".
+_NAME_RUN = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD})+\b")
+
+
 def vocabulary(texts: Iterable[str]) -> set[str]:
+    """The words of ``texts``, lower-cased, and each pair of capitalised words that stand
+    together in them ("ai act"), so that a name is known only as the texts write it."""
     vocab: set[str] = set()
     for t in texts:
         vocab.update(w.lower() for w in re.findall(r"[A-Za-z0-9][\w/-]*", t))
+        for m in _NAME_RUN.finditer(" ".join(t.split())):
+            words = m.group(0).lower().split()
+            vocab.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     return vocab
 
 
@@ -217,16 +228,43 @@ def specific_unknowns(question: str, vocab: set[str]) -> int:
     single one, "GPU", is more often a generic term than the subject of the question)."""
     names = unknown_names(question, vocab)
     numbers = [n for n in names if any(ch.isdigit() for ch in n)]
-    acronyms = [n for n in names if n.isupper() and n not in numbers]
+    acronyms = [n for n in names if n.isupper() and " " not in n and n not in numbers]
     rest = len(names) - len(numbers) - len(acronyms)
     return rest + 2 * len(numbers) + (len(acronyms) if len(acronyms) >= 2 else 0)
 
 
+# A law, rule or standard by name ("the Colorado AI Act", "Local Law 144").
+_INSTRUMENT = re.compile(
+    r"\b(?:Act|Law|Regulation|Directive|Statute|Bill|Ordinance|Rule|Order|Standard)s?\b(?:\s+\d[\w.-]*)?$"
+)
+
+
+def unknown_instruments(question: str, vocab: set[str]) -> list[str]:
+    """The laws, rules and standards the question names that no passage names: what such a
+    question hinges on, so the documents cannot answer it whatever else they say."""
+    return [n for n in unknown_names(question, vocab) if " " in n and _INSTRUMENT.search(n)]
+
+
 def unknown_names(question: str, vocab: set[str]) -> list[str]:
-    """Proper names, acronyms and numbers of the question that no passage contains."""
+    """Proper names, acronyms and numbers of the question that no passage contains, and
+    names of several words no passage writes together ("Colorado AI Act", though passages
+    say "Colorado" and "AI Act")."""
     out = []
+    inside: list[tuple[int, int]] = []  # the words of a name already counted
+    for m in _NAME_RUN.finditer(question):
+        words = m.group(0).split()
+        if m.start() == 0 or question[: m.start()].rstrip().endswith((".", "?", "!", ":")):
+            words = words[1:]  # capitalised for starting the sentence
+        if sum(w.lower() not in _COMMON for w in words) < 2:
+            continue
+        low = [w.lower() for w in words]
+        if any(f"{a} {b}" not in vocab for a, b in itertools.pairwise(low)):
+            out.append(" ".join(words))
+            inside.append((m.start(), m.end()))
     words = question.split()
     for m in _SALIENT.finditer(question):
+        if any(a <= m.start() < b for a, b in inside):
+            continue
         token = m.group(0)
         base = re.sub(r"'s$", "", token).lower()
         if base in _COMMON or len(base) < 2:

@@ -15,7 +15,7 @@ from typing import Literal
 from corpus.roles import Taxonomy
 from index.analyze import Analysis, QueryAnalyzer
 from ingest.identifiers import find_identifiers
-from qa.evidence import asks_for_actions, asks_penalty, asks_quantity, specific_unknowns
+from qa.evidence import asks_for_actions, asks_penalty, asks_quantity, specific_unknowns, unknown_instruments
 
 Form = Literal[
     "lookup", "definition", "enumeration", "actions", "comparison", "which_document", "yes_no", "fact"
@@ -149,6 +149,7 @@ class Reading:
     asks_penalty: bool  # fines, liability
     unknown_weight: int  # names and numbers no passage mentions, weighted (``specific_unknowns``)
     numbers: tuple[str, ...] = ()  # numbers it names besides identifiers and pages: "42001", "140-3"
+    instruments: tuple[str, ...] = ()  # laws and standards by name no passage names ("Colorado AI Act")
     asks_where: bool = False  # the place is (part of) the answer: "where does it say …", "page 19"
 
     @property
@@ -192,6 +193,8 @@ def read(
     focus = taxonomy.without_identity(text)
     analysis = analyzer.run(text, expand_from=focus)
     identifiers = tuple(find_identifiers(text))
+    # The documents' own names ("the GenAI Profile") and pages are no unknown names.
+    asked = _PAGES.sub(" ", analyzer.without_names(text))
     return Reading(
         text=text,
         focus=focus,
@@ -204,8 +207,8 @@ def read(
         wants_action=asks_for_actions(text),
         asks_quantity=asks_quantity(text),
         asks_penalty=asks_penalty(text),
-        # The documents' own names ("the GenAI Profile") are no unknown names.
-        unknown_weight=specific_unknowns(_PAGES.sub(" ", analyzer.without_names(text)), vocab),
+        unknown_weight=specific_unknowns(asked, vocab),
+        instruments=tuple(unknown_instruments(asked, vocab)),
         numbers=_numbers(analyzer.without_names(text), identifiers),
         asks_where=asks_where(text, analysis),
     )

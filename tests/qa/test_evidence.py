@@ -5,6 +5,7 @@ from qa.evidence import (
     has_number,
     is_directive,
     mentions_penalty,
+    unknown_instruments,
     unknown_names,
     vocabulary,
 )
@@ -28,6 +29,15 @@ def test_unknown_names_are_those_no_passage_mentions() -> None:
     vocab |= vocabulary(["Service level agreements (SLAs) in vendor contracts."])
     assert unknown_names("I'm the CISO. What belongs in our SLA?", vocab) == []
     assert unknown_names("What FedRAMP impact level does the AI RMF require?", vocab) == ["FedRAMP"]
+
+
+def test_a_name_of_several_words_is_known_only_as_the_passages_write_it() -> None:
+    vocab = vocabulary(["The EU AI Act and the AI RMF.", "Journal of the University of Colorado."])
+    q = "Which sections of the Colorado AI Act does the AI RMF map to?"
+    assert unknown_names(q, vocab) == ["Colorado AI Act"]
+    assert unknown_instruments(q, vocab) == ["Colorado AI Act"]  # a law: what the question hinges on
+    assert unknown_names("Does the EU AI Act apply to us?", vocab) == []
+    assert unknown_instruments("Does NIST GenAI Challenge data count?", vocab) == []
 
 
 def test_a_named_schemes_level_is_a_figure() -> None:
