@@ -61,7 +61,41 @@ def junk_reason(quote: str) -> str | None:
         return "heading" if words <= 12 else "fragment"
     if words < 4:
         return "heading"
+    if _all_capitalised(q):
+        return "title line"  # "National Institute of Standards and Technology Laurie E."
     return None
+
+
+# Words a title keeps in lower case.
+_MINOR = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "vs",
+        "via",
+        "&",
+    ]
+)
+
+
+def _all_capitalised(q: str) -> bool:
+    """A line whose every word but the minor ones is capitalised: a title, a name or an
+    affiliation, not a statement."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", q) if w.lower() not in _MINOR]
+    return len(words) >= 4 and all(w[0].isupper() for w in words)
 
 
 def hygiene(quotes: list[str]) -> tuple[int, list[str]]:

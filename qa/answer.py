@@ -308,6 +308,8 @@ class Answerer:
                 text = self._text(c, i, i)
                 if v is None or len(text.split()) < MIN_SENTENCE_WORDS:
                     continue
+                if st.kind == "sentence" and _title_like(self.quote(st).text):
+                    continue  # a title, name or affiliation line: nothing to act on
                 # A glossary definition is read with its term ("Model Theft" / "Unauthorized …").
                 said = f"{st.label} {text}" if st.kind == "sentence" and st.label else text
                 score = (
@@ -907,6 +909,37 @@ def _is_action(c: Candidate) -> bool:
     ):
         return True
     return is_directive(c.sentence, c.chunk.section)
+
+
+_MINOR = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "vs",
+        "via",
+        "&",
+    ]
+)
+
+
+def _title_like(text: str) -> bool:
+    """Every word but the minor ones capitalised: "National Institute of Standards and
+    Technology Laurie E.", a reference's title, not a statement."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in _MINOR]
+    return len(words) >= 4 and all(w[0].isupper() for w in words)
 
 
 def _titled(c: Candidate) -> bool:

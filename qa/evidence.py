@@ -132,7 +132,8 @@ _PENALTY_Q = re.compile(
     r"\b(?:fines?(?![\s\-‐‑]*tun)|penalt(?:y|ies)|sanctions?|punish\w*|sued|lawsuits?|liable)\b", re.I
 )
 _PENALTY_TEXT = re.compile(
-    r"\b(?:fines?d?(?![\s\-‐‑]*tun)|penalt(?:y|ies)|sanctions?|punish\w*|liab(?:le|ility)|enforcement|lawsuits?|sue[ds]?)\b",
+    r"\b(?:fines?d?(?![\s\-‐‑]*tun)|penalt(?:y|ies)|sanctions?|punish\w*|liab(?:le|ility)|enforcement|lawsuits?|sue[ds]?"
+    r"|legal action|litigation|safe harbors?)\b",
     re.I,
 )
 

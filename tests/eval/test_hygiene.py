@@ -20,6 +20,7 @@ from eval.hygiene import hygiene, junk_reason
             "front matter",
         ),
         ("The main kinds of risk include the following:", "lead-in without items"),
+        ("Raimondo, Secretary National Institute of Standards and Technology Laurie E.", "title line"),
     ],
 )
 def test_junk_is_named(quote: str, reason: str) -> None:
@@ -34,6 +35,7 @@ def test_junk_is_named(quote: str, reason: str) -> None:
         "Recommended uses: • Establish policies for incident response • Share information",
         "R1: Scan and test AI models frequently to identify vulnerabilities.",
         "Practice 3.3 lists what to do (see Appendix B).",
+        "NIST released the AI RMF in January 2023.",  # one verb in lower case makes a statement
     ],
 )
 def test_statements_are_not_junk(quote: str) -> None:

@@ -83,6 +83,9 @@ def test_fine_tuning_is_not_a_fine() -> None:
     assert not mentions_penalty(["Re-evaluate models that were fine-tuned on third-party data."])
     assert not mentions_penalty(["energy used for fine tuning"])
     assert mentions_penalty(["Operators may be fined for late reports."])
+    # Protection from being sued is spoken of as legal action or a safe harbor.
+    assert mentions_penalty(["Publish a safe harbor policy that commits to not pursuing legal action."])
+    assert mentions_penalty(["Practice 6.4: Provide safe harbors for third-party safety research."])
 
 
 def test_a_unit_named_after_in_must_come_with_the_figure() -> None:
