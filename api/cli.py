@@ -199,7 +199,9 @@ def ingest(
         f"{len(report.removed)} removed; {report.chunks} passages, {report.embedded} new vectors "
         f"in {t.get('total', 0):.1f}s (parse {t.get('parse_clean_chunk', 0):.1f}s, "
         + (f"adapt the embedder {t['adapt']:.1f}s, " if "adapt" in t else "")
-        + f"embed {t.get('embed', 0):.1f}s, write {t.get('write', 0):.1f}s)."
+        + f"embed {t.get('embed', 0):.1f}s, "
+        + (f"query model to ONNX {t['onnx']:.1f}s, " if "onnx" in t else "")
+        + f"write {t.get('write', 0):.1f}s)."
     )
     if report.failures:
         raise typer.Exit(EXIT_FILES)

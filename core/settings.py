@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="Fine-tune the embedder on the corpus's section headings at ingest "
         "(about a minute on 2 cores; see index/adapt.py); false = the packaged model as is.",
     )
+    query_onnx: bool = Field(
+        True,
+        description="Embed questions with the ONNX copy of the model a build exports at ingest "
+        "(no torch on the query path); false = torch, as the passages were embedded.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages an answer draws on.")
     ingest_workers: int = Field(2, ge=1, le=32)
     max_question_chars: int = Field(2000, ge=10)

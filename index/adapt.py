@@ -144,9 +144,16 @@ def adapt_embedder(
     return MiniLMEmbedder(out_dir, batch_size=base.batch_size, threads=base.threads)
 
 
-def build_embedder(folder: Path, manifest: dict[str, Any], base: Embedder) -> Embedder:
-    """The embedder a build's questions must use: its adapted model when it has one."""
-    path = (manifest.get("query_embedder") or {}).get("path")
+def build_embedder(folder: Path, manifest: dict[str, Any], base: Embedder, onnx: bool = True) -> Embedder:
+    """The embedder a build's questions must use: its adapted model when it has one, run
+    through the ONNX copy the build exported (index/onnx.py) unless ``onnx`` is false."""
+    query = manifest.get("query_embedder") or {}
+    path, exported = query.get("path"), query.get("onnx")
+    model_dir = folder / path if path else getattr(base, "model_dir", None)
+    if onnx and exported and model_dir is not None and (folder / exported / "model.onnx").is_file():
+        from index.onnx import OnnxEmbedder
+
+        return OnnxEmbedder(model_dir, folder / exported, threads=getattr(base, "threads", None))
     if not path:
         return base
     return MiniLMEmbedder(

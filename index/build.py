@@ -37,11 +37,12 @@ from corpus.roles import load_taxonomy
 from index.adapt import AdaptConfig, AdaptError, adapt_embedder
 from index.bm25 import BM25Index
 from index.catalog import MANIFEST, Catalog, write_documents
-from index.embed import Embedder, EmbeddingCache
+from index.embed import Embedder, EmbeddingCache, MiniLMEmbedder
 from index.store import DenseStore, drop_collection, make_client
 from ingest.chunk import context_text
 from ingest.parse import PIPELINE_VERSION
 from ingest.pipeline import Failure, Source, parse_many
+from ingest.units import document_units, statements_record
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -207,6 +208,9 @@ def _swap(data_dir: Path, build: Path) -> None:
 
 
 ADAPTED = "model"  # the adapted embedder's folder inside a build
+SENTENCE_VECTORS = "sentences.npy"  # every sentence vector, in the order of …
+SENTENCE_IDS = "sentences.json"  # … these sentence ids
+STATEMENTS = "statements.json"  # the quotable statements of every document (ingest/units.py)
 
 
 def _collection_name(build_id: str) -> str:
@@ -383,6 +387,7 @@ def _ingest(
     try:
         write_documents(build, docs)
         chunks = [c for d in docs for c in d.chunks]
+        _write_statements(build, docs)
         texts = [context_text(titles[c.doc], c.section, c.text) for c in chunks]
         pages = {(p.doc, p.page): p for d in docs for p in d.pages}
         sents = sentence_items(chunks, pages)
@@ -414,6 +419,7 @@ def _ingest(
         finally:
             cache.close()
         report.timings_s["embed"] = time.perf_counter() - t2
+        onnx_dir = _export_query_model(embedder, build, texts, sents, data_dir, report)
 
         t3 = time.perf_counter()
         client = make_client(build / "chroma", chroma_url)
@@ -426,13 +432,17 @@ def _ingest(
             [m for _, _, m in sents],
             vectors[len(chunks) :],
         )
+        # The sentence vectors again, as one file: a process that answers loads them in
+        # milliseconds instead of paging them out of Chroma (0.5 s of a cold `airq ask`).
+        np.save(build / SENTENCE_VECTORS, vectors[len(chunks) :].astype(np.float32))
+        (build / SENTENCE_IDS).write_text(json.dumps([i for i, _, _ in sents]), encoding="utf-8")
         BM25Index.build([c.id for c in chunks], texts).save(build / "bm25")
         manifest: dict[str, Any] = {
             "build_id": build_id,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "recipe": recipe,
             # What questions must be embedded with: the build's own model when adapted.
-            "query_embedder": {"name": embedder.name, "path": model_path},
+            "query_embedder": {"name": embedder.name, "path": model_path, "onnx": onnx_dir},
             "chroma": {"url": chroma_url, "collection": _collection_name(build_id)},
             "failed": {
                 f.source.doc: {
@@ -469,6 +479,47 @@ def _ingest(
     _prune(data_dir, keep={build_id, old.manifest["build_id"] if old else build_id})
     report.timings_s["total"] = time.perf_counter() - t0
     return report
+
+
+def _write_statements(build: Path, docs: Sequence[ParsedDocument]) -> None:
+    """The statements an answer quotes (ingest/units.py), computed once here rather than by
+    every process that loads the build (0.8 s of a cold `airq ask`)."""
+    units = document_units(c for d in docs for c in d.chunks)
+    texts = {(p.doc, p.page): p.text for d in docs for p in d.pages}
+    record = {
+        doc: statements_record(doc, [u for u, _, _ in us], {p: t for (d, p), t in texts.items() if d == doc})
+        for doc, us in units.items()
+    }
+    (build / STATEMENTS).write_text(json.dumps(record), encoding="utf-8")
+
+
+def _export_query_model(
+    embedder: Embedder,
+    build: Path,
+    texts: Sequence[str],
+    sents: Sequence[tuple[str, str, Any]],
+    data_dir: Path,
+    report: IngestReport,
+) -> str | None:
+    """The build's query model exported to ONNX (index/onnx.py), checked on a spread of the
+    build's own passages and sentences; None, with a warning, when it cannot be: questions
+    are then embedded with torch."""
+    if not isinstance(embedder, MiniLMEmbedder):
+        return None
+    from index.onnx import QUERY_ONNX, OnnxExportError, export_query_model
+
+    t = time.perf_counter()
+    probe = [*texts[:: max(1, len(texts) // 16)], *[s for _, s, _ in sents][:: max(1, len(sents) // 48)]]
+    try:
+        export_query_model(embedder, build / QUERY_ONNX, probe[:64])
+    except (OnnxExportError, ImportError, RuntimeError, OSError) as exc:
+        if environment_fault(exc, data_dir) is not None:
+            raise
+        report.warnings.append(f"questions will be embedded with torch: the ONNX export failed ({exc})")
+        return None
+    finally:
+        report.timings_s["onnx"] = time.perf_counter() - t
+    return QUERY_ONNX
 
 
 def _remove_half_builds(data_dir: Path) -> None:

@@ -53,7 +53,7 @@ class MiniLMEmbedder:
 
     def __init__(self, model_dir: Path | None = None, batch_size: int = 32, threads: int | None = None):
         self.model_dir = Path(model_dir or packaged_model_path())
-        self.name = f"minilm:{self.model_dir.name}:{_dir_fingerprint(self.model_dir)}"
+        self.name = model_name(self.model_dir)
         self.batch_size = batch_size
         self.threads = threads
         self._model: Any = None
@@ -88,6 +88,11 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+
+def model_name(model_dir: Path) -> str:
+    """What an index records of the model that embedded it, and checks questions against."""
+    return f"minilm:{model_dir.name}:{_dir_fingerprint(model_dir)}"
 
 
 def _dir_fingerprint(path: Path) -> str:

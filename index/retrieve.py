@@ -8,6 +8,7 @@ quoted phrase — adds a bonus, so an exact lookup is not left to similarity alo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,15 @@ from corpus.thesaurus import load_thesaurus
 from index.adapt import build_embedder
 from index.analyze import Analysis, QueryAnalyzer
 from index.bm25 import BM25Index
-from index.build import SENTENCES, current_dir, environment_fault, has_index, sentence_id
+from index.build import (
+    SENTENCE_IDS,
+    SENTENCE_VECTORS,
+    SENTENCES,
+    current_dir,
+    environment_fault,
+    has_index,
+    sentence_id,
+)
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import DenseStore, make_client
@@ -84,16 +93,36 @@ def _round_robin(ids: Sequence[str], catalog: Catalog) -> list[str]:
     return out
 
 
+def _stored_sentence_vectors(folder: Path) -> dict[str, np.ndarray]:
+    """The build's sentence vectors from its own file, or {} for a build without one (made
+    before it existed) or whose file does not match its ids: then they come from Chroma."""
+    ids_path, vec_path = folder / SENTENCE_IDS, folder / SENTENCE_VECTORS
+    if not (ids_path.is_file() and vec_path.is_file()):
+        return {}
+    ids = json.loads(ids_path.read_text(encoding="utf-8"))
+    matrix = np.load(vec_path)
+    if matrix.ndim != 2 or len(ids) != matrix.shape[0]:
+        return {}
+    return dict(zip(ids, matrix, strict=True))
+
+
 class Retriever:
     """Loads one index build; ``run(Query)`` returns the best passages, best first."""
 
-    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, pool: int = 50):
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: Embedder,
+        chroma_url: str | None = None,
+        pool: int = 50,
+        query_onnx: bool = True,
+    ):
         if not has_index(data_dir):
             raise NoIndexError(f"{data_dir}: no index yet; run `airq ingest` first")
         folder = current_dir(data_dir).resolve()
         self.catalog = Catalog.load(folder)
         m = self.catalog.manifest
-        self.embedder = build_embedder(folder, m, embedder)
+        self.embedder = build_embedder(folder, m, embedder, onnx=query_onnx)
         query_embedder = m.get("query_embedder") or {}
         built_with = query_embedder.get("name") or m["recipe"]["embedder"]
         if self.embedder.name != built_with:
@@ -122,7 +151,7 @@ class Retriever:
         # Sentence vectors in memory (~9 MB for this corpus): fusion scores every candidate's
         # best sentence and answers score every sentence of the hits, so a Chroma round trip
         # per question would cost more than the scoring itself.
-        stored = self.sentences.all_vectors()
+        stored = _stored_sentence_vectors(folder) or self.sentences.all_vectors()
         by_chunk: dict[str, list[str]] = {}
         for sid in stored:
             by_chunk.setdefault(sid.rpartition("#")[0], []).append(sid)

@@ -12,13 +12,16 @@ cleaned page text, so every quote remains a verbatim slice of its page.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from core.text import collapse_ws
-from core.types import Span
+from core.types import Chunk, Span
 
 UnitKind = Literal["prose", "lead_in", "item", "heading", "toc", "residue", "footnote", "marker", "fragment"]
 StatementKind = Literal["sentence", "list", "row", "item", "heading", "toc", "residue", "footnote"]
@@ -454,3 +457,62 @@ def statements(
             owner[u] = len(out) - 1
         i = members[-1] + 1
     return out, owner
+
+
+# ------------------------------------------------------------------ computed once, at ingest
+
+# What the statements of a build depend on besides its text: this module's rules and the
+# text helpers they use. A build's stored statements are used only while both are unchanged.
+STATEMENTS_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(collapse_ws.__code__.co_filename).read_bytes()
+).hexdigest()[:16]
+
+
+def document_units(chunks: Iterable[Chunk]) -> dict[str, list[tuple[Span, str, int]]]:
+    """Each document's sentence units in reading order, with the chunk and sentence index
+    holding each: the input of ``statements``, built alike at ingest and at load."""
+    units: dict[str, list[tuple[Span, str, int]]] = {}
+    for c in chunks:
+        for i, s in enumerate(c.sentences):
+            units.setdefault(c.doc, []).append((s, c.id, i))
+    for us in units.values():
+        us.sort(key=lambda u: (u[0].page, u[0].start))
+    return units
+
+
+def units_digest(units: Sequence[Span]) -> str:
+    return hashlib.sha256(json.dumps([(u.page, u.start, u.end) for u in units]).encode()).hexdigest()[:16]
+
+
+def statements_record(doc: str, units: Sequence[Span], pages: Mapping[int, str]) -> dict[str, Any]:
+    """``statements`` of one document as JSON, with what they were computed from."""
+    stmts, owner = statements(doc, units, pages)
+    return {
+        "version": STATEMENTS_VERSION,
+        "units": units_digest(units),
+        "owner": owner,
+        "statements": [
+            [[(u.page, u.start, u.end) for u in st.units], st.kind, st.parts, st.label] for st in stmts
+        ],
+    }
+
+
+def stored_statements(
+    record: Mapping[str, Any] | None, doc: str, units: Sequence[Span]
+) -> tuple[list[Statement], list[int]] | None:
+    """The statements a build stored for ``doc``, or None when the code that makes them or
+    the units they came from have changed since (then they are computed again)."""
+    made_from = (STATEMENTS_VERSION, units_digest(units))
+    if not record or (record.get("version"), record.get("units")) != made_from:
+        return None
+    stmts = [
+        Statement(
+            doc,
+            tuple(Span(p, a, b) for p, a, b in spans),
+            kind,
+            tuple((lo, hi) for lo, hi in parts),
+            label,
+        )
+        for spans, kind, parts, label in record["statements"]
+    ]
+    return stmts, list(record["owner"])

@@ -22,11 +22,20 @@ from core.text import collapse_ws, loose_form, quote_form, strip_footnotes
 from core.types import Answer, Chunk, Citation, Span
 from corpus.manifest import load_manifest
 from corpus.roles import Taxonomy, load_taxonomy
-from index.build import MIN_SENTENCE_WORDS, sentence_id
+from index.build import MIN_SENTENCE_WORDS, STATEMENTS, sentence_id
 from index.retrieve import Hit, Query, Retriever
 from ingest.chunk import section_tail
 from ingest.identifiers import find_identifiers, own_identifier
-from ingest.units import MAX_ITEMS, Statement, item_text, pieces, statements, trim
+from ingest.units import (
+    MAX_ITEMS,
+    Statement,
+    document_units,
+    item_text,
+    pieces,
+    statements,
+    stored_statements,
+    trim,
+)
 from qa.evidence import has_number, is_directive, mentions_penalty, vocabulary
 from qa.lexical import Idf, overlap, terms
 from qa.question import Reading, read
@@ -176,11 +185,11 @@ class Answerer:
             for d in {*self.catalog.doc_ids, *manifest}
         }
         self._titles = {d.id: d.title for d in manifest.values()}
-        # Whole statements per document, and which statement each chunk sentence belongs to.
-        units: dict[str, list[tuple[Span, str, int]]] = {}
-        for c in self.catalog.chunks.values():
-            for i, s in enumerate(c.sentences):
-                units.setdefault(c.doc, []).append((s, c.id, i))
+        # Whole statements per document, and which statement each chunk sentence belongs to:
+        # as the build stored them at ingest, unless the code that makes them has changed.
+        units = document_units(self.catalog.chunks.values())
+        path = self.catalog.folder / STATEMENTS
+        stored = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         self._page_forms: dict[tuple[str, int], str] = {}
         self._statement_of: dict[tuple[str, int], Statement] = {}
         # A list's sentences, each with the part holding it (0 the lead, then each item).
@@ -188,9 +197,12 @@ class Answerer:
         self._statements: dict[str, list[Statement]] = {}
         self._position: dict[Statement, int] = {}
         for doc, us in units.items():
-            us.sort(key=lambda u: (u[0].page, u[0].start))
-            pages = {p: self.catalog.pages[(doc, p)].text for p in {u[0].page for u in us}}
-            stmts, owner = statements(doc, [u[0] for u in us], pages)
+            spans = [u[0] for u in us]
+            made = stored_statements(stored.get(doc), doc, spans)
+            if made is None:
+                pages = {p: self.catalog.pages[(doc, p)].text for p in {s.page for s in spans}}
+                made = statements(doc, spans, pages)
+            stmts, owner = made
             for (span, cid, i), o in zip(us, owner, strict=True):
                 st = stmts[o]
                 self._statement_of[(cid, i)] = st

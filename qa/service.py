@@ -30,7 +30,7 @@ class Engine:
 
 def load_engine(settings: Settings) -> Engine:
     embedder = MiniLMEmbedder.from_settings(settings)
-    retriever = Retriever(settings.data_dir, embedder, settings.chroma_url)
+    retriever = Retriever(settings.data_dir, embedder, settings.chroma_url, query_onnx=settings.query_onnx)
     return Engine(retriever, Answerer(retriever, k=settings.top_k), Citer(retriever))
 
 

@@ -15,6 +15,7 @@ from index.adapt import AdaptConfig, AdaptError, adapt_embedder, heading_pairs
 from index.build import ADAPTED, IngestError, current_dir, ingest
 from index.catalog import Catalog
 from index.embed import FINGERPRINT, HashEmbedder, MiniLMEmbedder
+from index.onnx import QUERY_ONNX, OnnxEmbedder
 from index.retrieve import NoIndexError, Query, Retriever
 from tests.index.test_build import _pdfs
 
@@ -75,8 +76,11 @@ def test_a_corpus_too_small_to_adapt_is_indexed_with_the_model_as_is(tmp_path: P
         warning,
     )
     manifest = json.loads((current_dir(data) / "manifest.json").read_text())
-    assert manifest["query_embedder"] == {"name": MiniLMEmbedder().name, "path": None}
-    assert Retriever(data, MiniLMEmbedder()).run(Query("model weights encryption", k=1))
+    # The packaged model answers, through its ONNX copy (index/onnx.py).
+    assert manifest["query_embedder"] == {"name": MiniLMEmbedder().name, "path": None, "onnx": QUERY_ONNX}
+    retriever = Retriever(data, MiniLMEmbedder())
+    assert isinstance(retriever.embedder, OnnxEmbedder)
+    assert retriever.run(Query("model weights encryption", k=1))
 
 
 def test_a_fine_tuned_copy_is_told_apart_from_its_base_by_its_weights_digest(tmp_path: Path) -> None:
