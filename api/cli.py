@@ -138,7 +138,9 @@ def corpus_fetch(
 @app.command()
 def ingest(
     corpus_dir: Annotated[Path | None, typer.Option(help="Folder of PDFs to ingest.")] = None,
-    force: Annotated[bool, typer.Option(help="Re-parse and rebuild even if nothing changed.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Re-parse and rebuild even if nothing changed, the adapted embedder too.")
+    ] = False,
     workers: Annotated[int | None, typer.Option(min=1, max=32, help="Parallel parsers.")] = None,
 ) -> None:
     """Parse, clean, chunk, embed and index the PDFs; the previous index answers until done."""
@@ -189,6 +191,8 @@ def ingest(
         err.print(f"[red]skipped:[/] {f.line()}", highlight=False)
     for w in report.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for note in report.notes:
+        out.print(f"Note: {note}.", highlight=False)
     if not report.changed:
         out.print(f"Index {report.build_id} is up to date ({report.chunks} passages); nothing to do.")
         # The same bad file gives the same exit status on every run.

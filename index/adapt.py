@@ -15,7 +15,9 @@ role questions' hit@5 up 5 of 132 over the four sets.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -142,6 +144,106 @@ def adapt_embedder(
     digest = sha256_file(out_dir / "model.safetensors")[:16]
     (out_dir / FINGERPRINT).write_text(json.dumps({"sha256_16": digest, **config.recipe()}))
     return MiniLMEmbedder(out_dir, batch_size=base.batch_size, threads=base.threads)
+
+
+DRIFT_RETRAIN = 0.25  # retrain when more of the corpus's section headings than this are new to the model
+KEEP_MODELS = 3  # adapted models kept for reuse in the data folder's cache
+META = "adapted.json"  # a kept model's recipe and the headings it learnt from
+
+
+def adapted_for(
+    base: Embedder,
+    chunks: Sequence[Chunk],
+    out_dir: Path,
+    config: AdaptConfig,
+    cache_dir: Path,
+    reuse: bool = True,
+) -> tuple[MiniLMEmbedder, str]:
+    """The embedder adapted to ``chunks`` in ``out_dir``, and one line saying how it came.
+
+    Training costs about a minute and a half on 2 cores and, since it makes a new model,
+    every passage must then be embedded again. So a model adapted earlier (kept in
+    ``cache_dir``, ``KEEP_MODELS`` of them) is reused while at most ``DRIFT_RETRAIN`` of the
+    corpus's descriptive section headings are new to it: adding or re-reading a document or
+    two costs only that document's embeddings. Past that share, the corpus has changed enough
+    that a model adapted to it pays for itself, and a new one is trained and kept; so it is
+    when ``reuse`` is false (`airq ingest --force`)."""
+    headings = set(heading_pairs(chunks, config.max_passage_chars))
+    recipe = recipe_key(base, config)
+    best = closest_model(cache_dir, headings, recipe)
+    if reuse and best is not None and best[0] <= DRIFT_RETRAIN:
+        link_tree(best[1], out_dir)
+        (out_dir / META).unlink()
+        os.utime(best[1])  # recently used: pruned last
+        batch, threads = getattr(base, "batch_size", 32), getattr(base, "threads", None)
+        return MiniLMEmbedder(out_dir, batch_size=batch, threads=threads), (
+            f"the embedder adapted earlier was reused: {best[0]:.0%} of the section headings are new to it "
+            f"(a new one is trained above {DRIFT_RETRAIN:.0%})"
+        )
+    embedder = adapt_embedder(base, chunks, out_dir, config)
+    key = hashlib.sha256(json.dumps([recipe, sorted(headings)]).encode()).hexdigest()[:16]
+    entry = cache_dir / key
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not entry.exists():
+        tmp = cache_dir / f".{key}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        link_tree(out_dir, tmp)
+        meta = {"recipe": recipe, "headings": sorted(headings)}
+        (tmp / META).write_text(json.dumps(meta), encoding="utf-8")
+        tmp.rename(entry)
+    entries = sorted(
+        (e for e in cache_dir.iterdir() if not e.name.startswith(".")), key=lambda e: e.stat().st_mtime
+    )
+    for old in entries[:-KEEP_MODELS]:
+        shutil.rmtree(old, ignore_errors=True)
+    why = (
+        "rebuilt by request"
+        if not reuse
+        else f"{best[0]:.0%} of the section headings were new to the closest earlier model"
+        if best is not None
+        else "no earlier model to reuse"
+    )
+    return embedder, f"the embedder was adapted to the corpus ({why}; reused up to {DRIFT_RETRAIN:.0%})"
+
+
+def recipe_key(base: Embedder, config: AdaptConfig) -> str:
+    """What an adapted model was made from besides the corpus: the base model and recipe."""
+    made_with = json.dumps([base.name, config.recipe()], sort_keys=True)
+    return hashlib.sha256(made_with.encode()).hexdigest()[:16]
+
+
+def closest_model(cache_dir: Path, headings: set[str], recipe: str) -> tuple[float, Path] | None:
+    """The kept model of the same recipe to which the fewest of ``headings`` are new, with
+    that share; None when there is none."""
+    if not cache_dir.is_dir() or not headings:
+        return None
+    best: tuple[float, Path] | None = None
+    for entry in cache_dir.iterdir():
+        try:
+            meta = json.loads((entry / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # half written, or not ours
+        if meta.get("recipe") != recipe:
+            continue
+        new = len(headings - set(meta.get("headings", []))) / len(headings)
+        if best is None or new < best[0]:
+            best = (new, entry)
+    return best
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """``src`` copied to ``dst`` as hard links where the file system allows (a model is
+    ~90 MB and its files are never written again), else as copies."""
+
+    def link(a: str, b: str) -> None:
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, copy_function=link)
 
 
 def build_embedder(folder: Path, manifest: dict[str, Any], base: Embedder, onnx: bool = True) -> Embedder:

@@ -142,6 +142,18 @@ class EmbeddingCache:
     def key(model: str, text: str) -> str:
         return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
 
+    def missing(self, model: str, texts: list[str]) -> int:
+        """How many of ``texts`` have no vector of ``model`` yet."""
+        keys = list(dict.fromkeys(self.key(model, t) for t in texts))
+        found = 0
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                found += self._db.execute(
+                    f"SELECT COUNT(*) FROM vec WHERE key IN ({','.join('?' * len(part))})", part
+                ).fetchone()[0]
+        return len(keys) - found
+
     def encode(self, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
         """Vectors for ``texts``; returns them and how many had to be computed."""
         keys = [self.key(embedder.name, t) for t in texts]

@@ -1,4 +1,4 @@
-"""Dense passage store: llama-index's ChromaVectorStore over an embedded or remote Chroma.
+"""Dense passage store: a Chroma collection, embedded or on a Chroma server.
 
 Embeddings are always passed in (Chroma's default embedder would try to download a model),
 and telemetry is off. One collection per index build, so a new build never disturbs the
@@ -69,9 +69,11 @@ class DenseHit:
 
 
 class DenseStore:
-    """Add passages with their vectors (through llama-index's ChromaVectorStore, as nodes);
-    query by vector with optional document filter (through Chroma itself: the query path
-    does not import llama-index, whose import alone took 2.8 s of a cold `airq ask`)."""
+    """Add passages with their vectors; query by vector with optional document filter.
+
+    Chroma's own client, with no framework between: llama-index's ChromaVectorStore, used
+    here before, cost 2.8 s of import in every process and built a node object per vector
+    (this store's reads never needed its node format)."""
 
     def __init__(self, client: Any, collection: str, create: bool = False):
         if create:
@@ -81,14 +83,6 @@ class DenseStore:
         else:
             col = client.get_collection(collection, embedding_function=None)
         self.collection = col
-        self._store: Any = None
-
-    def _writer(self) -> Any:
-        if self._store is None:
-            from llama_index.vector_stores.chroma import ChromaVectorStore
-
-            self._store = ChromaVectorStore(chroma_collection=self.collection)
-        return self._store
 
     def add(
         self,
@@ -97,21 +91,14 @@ class DenseStore:
         metadatas: Sequence[dict[str, str | int]],
         vectors: np.ndarray,
     ) -> None:
-        from llama_index.core.schema import BaseNode, TextNode
-
         for i in range(0, len(ids), _BATCH):
-            nodes: list[BaseNode] = [
-                TextNode(
-                    id_=ids[j],
-                    text=texts[j],
-                    metadata=metadatas[j],
-                    embedding=vectors[j].tolist(),
-                    excluded_embed_metadata_keys=list(metadatas[j]),
-                    excluded_llm_metadata_keys=list(metadatas[j]),
-                )
-                for j in range(i, min(i + _BATCH, len(ids)))
-            ]
-            self._writer().add(nodes)
+            part = slice(i, i + _BATCH)
+            self.collection.add(
+                ids=list(ids[part]),
+                embeddings=np.asarray(vectors[part], dtype=np.float32),
+                documents=list(texts[part]),
+                metadatas=[dict(m) for m in metadatas[part]],
+            )
 
     def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         self.add(

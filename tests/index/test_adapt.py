@@ -155,3 +155,39 @@ def test_the_index_answers_with_the_model_it_was_embedded_with(real_index: Path,
     ingest(_pdfs(tmp_path / "pdf"), data, HashEmbedder(), workers=1)
     with pytest.raises(NoIndexError, match="embedded with hash:64, this process has hash:32"):
         Retriever(data, HashEmbedder(dim=32))
+
+
+def test_the_closest_kept_model_of_the_same_recipe_is_found(tmp_path: Path) -> None:
+    from index.adapt import META, closest_model
+
+    for name, recipe, headings in [("a", "r1", ["x", "y"]), ("b", "r1", ["x", "y", "z"]), ("c", "r2", ["x"])]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / META).write_text(json.dumps({"recipe": recipe, "headings": headings}))
+    (tmp_path / "half-written").mkdir()  # no META: skipped
+    assert closest_model(tmp_path, {"x", "y", "z", "w"}, "r1") == (0.25, tmp_path / "b")
+    assert closest_model(tmp_path, {"w"}, "r2") == (1.0, tmp_path / "c")
+    assert closest_model(tmp_path, {"x"}, "r3") is None
+    assert closest_model(tmp_path / "absent", {"x"}, "r1") is None
+
+
+def test_an_adapted_model_is_reused_while_the_corpus_has_drifted_little(
+    real_index: Path, tmp_path: Path
+) -> None:
+    """Adding a document whose headings are few among the corpus's reuses the kept model
+    (same weights, so every unchanged passage's vector is reused); the ingest says so."""
+    from index.adapt import DRIFT_RETRAIN, META, adapted_for, link_tree, recipe_key
+
+    folder = current_dir(real_index).resolve()
+    catalog = Catalog.load(folder)
+    chunks = list(catalog.chunks.values())
+    base, config = MiniLMEmbedder(), AdaptConfig()
+    headings = sorted(heading_pairs(chunks, config.max_passage_chars))
+    learnt = headings[: int(len(headings) * 0.9)]  # a tenth of the headings are new to it
+    kept = tmp_path / "cache" / "m1"
+    link_tree(folder / ADAPTED, kept)
+    (kept / META).write_text(json.dumps({"recipe": recipe_key(base, config), "headings": learnt}))
+    embedder, note = adapted_for(base, chunks, tmp_path / "model", config, tmp_path / "cache")
+    assert note.startswith("the embedder adapted earlier was reused: 10% of the section headings are new")
+    assert f"above {DRIFT_RETRAIN:.0%}" in note
+    assert embedder.name == MiniLMEmbedder(folder / ADAPTED).name  # the same weights
+    assert not (tmp_path / "model" / META).exists()

@@ -133,6 +133,9 @@ def test_embedding_cache_roundtrip(tmp_path: Path) -> None:
     v2, fresh2 = cache.encode(emb, ["c d", "a b"])
     assert fresh1 == 2 and fresh2 == 0
     assert (v1[1] == v2[0]).all()
+    # What an ingest would have to embed, counted before choosing how to embed it.
+    assert cache.missing(emb.name, ["a b", "e f", "e f", "g"]) == 2
+    assert cache.missing("another model", ["a b"]) == 1
     cache.close()
 
 
