@@ -106,7 +106,7 @@ def test_a_failed_adaptation_leaves_the_previous_index_answering(
         (out_dir / "model.safetensors").write_bytes(b"partial")
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr("index.build.adapt_embedder", half_written)
+    monkeypatch.setattr("index.adapt.adapt_embedder", half_written)
     with pytest.raises(IngestError, match=r"adapting the embedder failed \(RuntimeError: out of memory\)"):
         ingest(srcs, data, HashEmbedder(), workers=1, adapt=AdaptConfig())
     assert current_dir(data).resolve().name == before.build_id

@@ -237,7 +237,7 @@ def test_environment_faults_are_one_line_and_keep_the_index(tmp_path: Path, monk
     def saving(*_a, **_k):  # type: ignore[no-untyped-def]
         raise SafetensorError("Error while serializing: IoError(Os { code: 28 })")
 
-    monkeypatch.setattr(b, "adapt_embedder", saving)
+    monkeypatch.setattr("index.adapt.adapt_embedder", saving)
     with pytest.raises(IngestError, match="disk is full") as err:
         ingest(srcs, data, HashEmbedder(), workers=1, adapt=b.AdaptConfig())
     assert err.value.code == b.EXIT_ENVIRONMENT
