@@ -191,11 +191,7 @@ def adapted_for(
         meta = {"recipe": recipe, "headings": sorted(headings)}
         (tmp / META).write_text(json.dumps(meta), encoding="utf-8")
         tmp.rename(entry)
-    entries = sorted(
-        (e for e in cache_dir.iterdir() if not e.name.startswith(".")), key=lambda e: e.stat().st_mtime
-    )
-    for old in entries[:-KEEP_MODELS]:
-        shutil.rmtree(old, ignore_errors=True)
+    prune(cache_dir, KEEP_MODELS)
     why = (
         "rebuilt by request"
         if not reuse
@@ -229,6 +225,16 @@ def closest_model(cache_dir: Path, headings: set[str], recipe: str) -> tuple[flo
         if best is None or new < best[0]:
             best = (new, entry)
     return best
+
+
+def prune(cache_dir: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used entries of ``cache_dir`` (those being
+    written, named ".…", are left alone)."""
+    entries = sorted(
+        (e for e in cache_dir.iterdir() if not e.name.startswith(".")), key=lambda e: e.stat().st_mtime
+    )
+    for old in entries[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def link_tree(src: Path, dst: Path) -> None:

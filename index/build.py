@@ -35,7 +35,7 @@ from core.text import collapse_ws
 from core.types import Chunk, Page, ParsedDocument
 from corpus.manifest import State, check, doc_path, load_manifest, sha256_file
 from corpus.roles import load_taxonomy
-from index.adapt import KEEP_MODELS, AdaptConfig, AdaptError, adapted_for, link_tree
+from index.adapt import KEEP_MODELS, AdaptConfig, AdaptError, adapted_for, link_tree, prune
 from index.bm25 import BM25Index
 from index.catalog import MANIFEST, Catalog, write_documents
 from index.embed import Embedder, EmbeddingCache, MiniLMEmbedder
@@ -547,9 +547,7 @@ def _export_query_model(
         else:
             export_query_model(embedder, build / QUERY_ONNX, probe[:64])
             link_tree(build / QUERY_ONNX, cached)
-            kept = sorted(cached.parent.iterdir(), key=lambda e: e.stat().st_mtime)
-            for old in kept[:-KEEP_MODELS]:
-                shutil.rmtree(old, ignore_errors=True)
+            prune(cached.parent, KEEP_MODELS)
     except (OnnxExportError, ImportError, RuntimeError, OSError) as exc:
         if environment_fault(exc, data_dir) is not None:
             raise

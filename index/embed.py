@@ -142,29 +142,26 @@ class EmbeddingCache:
     def key(model: str, text: str) -> str:
         return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
 
-    def missing(self, model: str, texts: list[str]) -> int:
-        """How many of ``texts`` have no vector of ``model`` yet."""
-        keys = list(dict.fromkeys(self.key(model, t) for t in texts))
-        found = 0
+    def _rows(self, keys: list[str], columns: str) -> list[Any]:
+        """``columns`` of the rows stored under ``keys`` (those that are), read in batches."""
+        rows: list[Any] = []
         with self._lock:
             for i in range(0, len(keys), 500):
                 part = keys[i : i + 500]
-                found += self._db.execute(
-                    f"SELECT COUNT(*) FROM vec WHERE key IN ({','.join('?' * len(part))})", part
-                ).fetchone()[0]
-        return len(keys) - found
+                rows += self._db.execute(
+                    f"SELECT {columns} FROM vec WHERE key IN ({','.join('?' * len(part))})", part
+                ).fetchall()
+        return rows
+
+    def missing(self, model: str, texts: list[str]) -> int:
+        """How many of ``texts`` have no vector of ``model`` yet (their vectors unread)."""
+        keys = list(dict.fromkeys(self.key(model, t) for t in texts))
+        return len(keys) - len(self._rows(keys, "key"))
 
     def encode(self, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
         """Vectors for ``texts``; returns them and how many had to be computed."""
         keys = [self.key(embedder.name, t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for i in range(0, len(keys), 500):
-                part = keys[i : i + 500]
-                rows = self._db.execute(
-                    f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part
-                ).fetchall()
-                found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        found = {k: np.frombuffer(v, dtype=np.float32) for k, v in self._rows(keys, "key, v")}
         first: dict[str, int] = {}
         for i, k in enumerate(keys):
             if k not in found:

@@ -4,9 +4,10 @@ Importing torch and sentence-transformers and loading the model took most of a c
 `airq ask` (9–14 s on 2 cores); ONNX Runtime and the tokenizers library load in a fraction
 of a second. Ingest has the model in memory anyway: it exports it next to the build
 (``QUERY_ONNX``), checks the exported graph against the model on the build's own texts, and
-records it in the manifest. Passages are still embedded by torch at ingest; only questions
-go through ONNX. A build without the file (older builds, a failed export) answers through
-torch as before.
+records it in the manifest; the copy is kept in the data folder's cache, and a later ingest
+with the same model embeds a small update through it (index/build.py), a large one through
+torch. A build without the file (older builds, a failed export) answers through torch as
+before.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 _QUANTITY = re.compile(
     r"\bhow (?:many|much|long|often|soon)\b"
@@ -222,12 +222,11 @@ def vocabulary(texts: Iterable[str]) -> set[str]:
     return vocab
 
 
-def specific_unknowns(question: str, vocab: set[str]) -> int:
-    """How many specific things the question names that no passage mentions: proper names
-    count one each, numbers two (a standard, clause or statute number no document contains
-    is what the question is about); bare acronyms only when two or more are unknown (a
-    single one, "GPU", is more often a generic term than the subject of the question)."""
-    names = unknown_names(question, vocab)
+def specific_unknowns(names: Sequence[str]) -> int:
+    """How much the question's ``unknown_names`` weigh: proper names count one each,
+    numbers two (a standard, clause or statute number no document contains is what the
+    question is about); bare acronyms only when two or more are unknown (a single one,
+    "GPU", is more often a generic term than the subject of the question)."""
     numbers = [n for n in names if any(ch.isdigit() for ch in n)]
     acronyms = [n for n in names if n.isupper() and " " not in n and n not in numbers]
     rest = len(names) - len(numbers) - len(acronyms)
@@ -240,10 +239,10 @@ _INSTRUMENT = re.compile(
 )
 
 
-def unknown_instruments(question: str, vocab: set[str]) -> list[str]:
-    """The laws, rules and standards the question names that no passage names: what such a
+def unknown_instruments(names: Sequence[str]) -> list[str]:
+    """The laws, rules and standards among the question's ``unknown_names``: what such a
     question hinges on, so the documents cannot answer it whatever else they say."""
-    return [n for n in unknown_names(question, vocab) if " " in n and _INSTRUMENT.search(n)]
+    return [n for n in names if " " in n and _INSTRUMENT.search(n)]
 
 
 def unknown_names(question: str, vocab: set[str]) -> list[str]:

@@ -15,7 +15,14 @@ from typing import Literal
 from corpus.roles import Taxonomy
 from index.analyze import Analysis, QueryAnalyzer
 from ingest.identifiers import find_identifiers
-from qa.evidence import asks_for_actions, asks_penalty, asks_quantity, specific_unknowns, unknown_instruments
+from qa.evidence import (
+    asks_for_actions,
+    asks_penalty,
+    asks_quantity,
+    specific_unknowns,
+    unknown_instruments,
+    unknown_names,
+)
 
 Form = Literal[
     "lookup", "definition", "enumeration", "actions", "comparison", "which_document", "yes_no", "fact"
@@ -194,7 +201,8 @@ def read(
     analysis = analyzer.run(text, expand_from=focus)
     identifiers = tuple(find_identifiers(text))
     # The documents' own names ("the GenAI Profile") and pages are no unknown names.
-    asked = _PAGES.sub(" ", analyzer.without_names(text))
+    unnamed = analyzer.without_names(text)
+    unknown = unknown_names(_PAGES.sub(" ", unnamed), vocab)
     return Reading(
         text=text,
         focus=focus,
@@ -207,8 +215,8 @@ def read(
         wants_action=asks_for_actions(text),
         asks_quantity=asks_quantity(text),
         asks_penalty=asks_penalty(text),
-        unknown_weight=specific_unknowns(asked, vocab),
-        instruments=tuple(unknown_instruments(asked, vocab)),
-        numbers=_numbers(analyzer.without_names(text), identifiers),
+        unknown_weight=specific_unknowns(unknown),
+        instruments=tuple(unknown_instruments(unknown)),
+        numbers=_numbers(unnamed, identifiers),
         asks_where=asks_where(text, analysis),
     )
