@@ -183,7 +183,7 @@ def ingest(
                 workers=workers or s.ingest_workers,
                 force=force,
                 progress=progress,
-                adapt=AdaptConfig() if s.adapt_embedder else None,
+                adapt=AdaptConfig(low_memory=s.ingest_low_memory) if s.adapt_embedder else None,
             )
         except IngestError as exc:
             fail(str(exc), exc.code)

@@ -105,9 +105,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def start_server(data: Path, corpus: Path | None, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    data: Path, corpus: Path | None, log: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "AIRQ_DATA_DIR": str(data)}
+    env = {**os.environ, "AIRQ_DATA_DIR": str(data), **(extra_env or {})}
     env.pop("AIRQ_ALLOWED_HOSTS", None)  # the served default: loopback names
     if corpus is not None:
         env["AIRQ_CORPUS_DIR"] = str(corpus)

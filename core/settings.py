@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="Fine-tune the embedder on the corpus's section headings at ingest "
         "(about a minute on 2 cores; see index/adapt.py); false = the packaged model as is.",
     )
+    ingest_low_memory: bool | None = Field(
+        None,
+        description="Adapt the embedder in about 1.2 GB instead of 3.3 GB, taking about twice as "
+        "long, with the same weights; unset = so when less than 4 GiB of memory is available.",
+    )
     query_onnx: bool = Field(
         True,
         description="Embed questions with the ONNX copy of the model a build exports at ingest "

@@ -15,20 +15,30 @@ role questions' hit@5 up 5 of 132 over the four sets.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from core.types import Chunk
 from corpus.manifest import sha256_file
-from index.embed import FINGERPRINT, Embedder, MiniLMEmbedder, quiet_offline
+from index.embed import (
+    FINGERPRINT,
+    Embedder,
+    MiniLMEmbedder,
+    large_blocks_mapped,
+    quiet_offline,
+)
 
 # Section path parts that name a kind of text, not its topic.
 _GENERIC = re.compile(
@@ -62,13 +72,41 @@ class AdaptConfig:
     max_passage_chars: int = 1500
     seed: int = 0
     version: int = 1
+    # How, not what: the same weights either way, so not part of the recipe. True trades
+    # time for memory (see ``_train``); None decides by the memory available.
+    low_memory: bool | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2 or self.learning_rate <= 0:
             raise ValueError(f"adapt: epochs ≥ 1, batch_size ≥ 2, learning_rate > 0 (got {self})")
 
     def recipe(self) -> dict[str, float | int]:
-        return asdict(self)
+        out = asdict(self)
+        del out["low_memory"]
+        return out
+
+    def lean(self) -> bool:
+        """Whether to train in little memory: as asked, else when less than
+        ``LOW_MEMORY_BELOW`` is available (the fast way peaks at 3.3 GB)."""
+        if self.low_memory is not None:
+            return self.low_memory
+        available = memory_available()
+        return available is not None and available < LOW_MEMORY_BELOW
+
+
+LOW_MEMORY_BELOW = 4 << 30  # bytes available under which training takes the lean way
+
+
+def memory_available() -> int | None:
+    """MemAvailable of /proc/meminfo in bytes (Linux); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def heading_pairs(chunks: Sequence[Chunk], max_chars: int = 1500) -> dict[str, list[str]]:
@@ -106,15 +144,43 @@ def adapt_embedder(
     pairs = heading_pairs(chunks, config.max_passage_chars)
     if len(pairs) < config.batch_size:
         raise AdaptError(f"only {len(pairs)} descriptive section headings (needs {config.batch_size})")
+    # In a process of its own: what training allocates (activations, the allocator's free
+    # space, torch's caches) goes back to the system when it ends, before the passages are
+    # embedded; in this process it stayed, and the two together took the ingest to 1.7 GB.
+    how = replace(config, low_memory=config.lean())
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            pool.submit(_train, base.model_dir, base.threads, pairs, out_dir, how).result()
+        except BrokenProcessPool as exc:
+            raise MemoryError(
+                "the training process was killed, out of memory perhaps; "
+                "AIRQ_INGEST_LOW_MEMORY=true trains in about 1.2 GB"
+            ) from exc
+    return MiniLMEmbedder(out_dir, batch_size=base.batch_size, threads=base.threads)
+
+
+def _train(
+    model_dir: Path, threads: int | None, pairs: dict[str, list[str]], out_dir: Path, config: AdaptConfig
+) -> None:
     quiet_offline()
     import torch
     from sentence_transformers import SentenceTransformer
 
-    if base.threads:
-        torch.set_num_threads(base.threads)
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    model = SentenceTransformer(str(base.model_dir), device="cpu")
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    lean = config.lean()
+    if lean:
+        # A batch's 32 passages of 256 tokens keep ~2 GB of activations for the backward
+        # pass, and glibc's heap keeps what they leave as scattered free space: 3.3 GB at
+        # the peak. Here each layer's activations are recomputed in the backward pass
+        # instead of kept (drawing the same dropout masks: the same weights, checked), and
+        # blocks of 64 KiB and more are mapped and unmapped, never kept in the heap. Peak
+        # ~1.2 GB; about twice the time (bench/RESULTS.md).
+        transformer: Any = model[0].auto_model
+        transformer.activation_checkpointing_enable({"use_reentrant": False})
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     headings = list(pairs)
     targets = torch.arange(config.batch_size)
@@ -124,17 +190,18 @@ def adapt_embedder(
         return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
 
     model.train()
-    for _ in range(config.epochs):
-        # One passage per heading per epoch: two passages of one heading in a batch would
-        # be each other's false negatives.
-        items = [(h, rng.choice(pairs[h])) for h in rng.sample(headings, len(headings))]
-        for i in range(0, len(items) - config.batch_size + 1, config.batch_size):
-            batch = items[i : i + config.batch_size]
-            logits = encode([h for h, _ in batch]) @ encode([p for _, p in batch]).T * config.scale
-            loss = torch.nn.functional.cross_entropy(logits, targets)
-            loss.backward()
-            optimiser.step()
-            optimiser.zero_grad()
+    with large_blocks_mapped() if lean else contextlib.nullcontext():
+        for _ in range(config.epochs):
+            # One passage per heading per epoch: two passages of one heading in a batch would
+            # be each other's false negatives.
+            items = [(h, rng.choice(pairs[h])) for h in rng.sample(headings, len(headings))]
+            for i in range(0, len(items) - config.batch_size + 1, config.batch_size):
+                batch = items[i : i + config.batch_size]
+                logits = encode([h for h, _ in batch]) @ encode([p for _, p in batch]).T * config.scale
+                loss = torch.nn.functional.cross_entropy(logits, targets)
+                loss.backward()
+                optimiser.step()
+                optimiser.zero_grad()
     model.eval()
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -143,7 +210,6 @@ def adapt_embedder(
     # this model's vectors from the base model's.
     digest = sha256_file(out_dir / "model.safetensors")[:16]
     (out_dir / FINGERPRINT).write_text(json.dumps({"sha256_16": digest, **config.recipe()}))
-    return MiniLMEmbedder(out_dir, batch_size=base.batch_size, threads=base.threads)
 
 
 DRIFT_RETRAIN = 0.25  # retrain when more of the corpus's section headings than this are new to the model

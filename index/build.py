@@ -46,6 +46,8 @@ from ingest.pipeline import Failure, Source, parse_many
 from ingest.units import document_units, statements_record
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# parse_many's signature: (sources, workers=, max_tokens=, on_done=) → (documents, failures)
+Parse = Callable[..., tuple[list[ParsedDocument], list[Failure]]]
 
 
 # Exit statuses of `airq ingest` (README, "Exit codes"): the same outcome, the same code, on
@@ -271,16 +273,29 @@ def ingest(
     progress: Progress | None = None,
     warnings: Sequence[str] = (),
     adapt: AdaptConfig | None = None,
+    parse: Parse = parse_many,
 ) -> IngestReport:
     """Bring the index in line with ``sources``; unchanged documents are not parsed again and
     unchanged passages are not embedded again. With ``adapt``, the embedder is first
     fine-tuned on the corpus's headings (index/adapt.py) and the build keeps that model; a
-    changed corpus trains a new one, so then every passage is embedded again."""
+    changed corpus trains a new one, so then every passage is embedded again. ``parse``
+    turns sources into documents: the PDF pipeline, or a scale benchmark's synthetic copies
+    (bench/scale.py), which then go through everything else an ingest does."""
     with _lock(data_dir):
         _remove_half_builds(data_dir)
         try:
             return _ingest(
-                sources, data_dir, embedder, chroma_url, workers, max_tokens, force, progress, warnings, adapt
+                sources,
+                data_dir,
+                embedder,
+                chroma_url,
+                workers,
+                max_tokens,
+                force,
+                progress,
+                warnings,
+                adapt,
+                parse,
             )
         except (IngestError, KeyboardInterrupt):
             raise
@@ -302,6 +317,7 @@ def _ingest(
     progress: Progress | None,
     warnings: Sequence[str],
     adapt: AdaptConfig | None,
+    parse: Parse,
 ) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport(build_id=None, changed=False, warnings=list(warnings))
@@ -371,7 +387,7 @@ def _ingest(
         if progress:
             progress("parse", done, len(todo))
 
-    parsed, failures = parse_many(todo, workers=workers, max_tokens=max_tokens, on_done=parsed_one)
+    parsed, failures = parse(todo, workers=workers, max_tokens=max_tokens, on_done=parsed_one)
     report.failures = [*unusable, *still_bad, *failures]
     report.parsed = [d.doc for d in parsed]
     report.timings_s["parse_clean_chunk"] = time.perf_counter() - t1
@@ -422,14 +438,22 @@ def _ingest(
         try:
             all_texts = texts + [t for _, t, _ in sents]
             # A few texts to embed: the model's ONNX copy spares loading torch (5–6 s); many:
-            # torch, faster per text on these 2 cores (77 against 54 texts a second).
+            # torch, in bfloat16 where the CPU has it (index/embed.py), faster per text.
             few = cache.missing(embedder.name, all_texts) <= ONNX_EMBED_MAX
-            use = _onnx_twin(embedder, data_dir) if few else embedder
+            if few:
+                use = _onnx_twin(embedder, data_dir)
+            else:
+                use = embedder.bulk() if isinstance(embedder, MiniLMEmbedder) else embedder
             vectors = _embed_all(cache, use, all_texts, report, progress)
         finally:
             cache.close()
         report.timings_s["embed"] = time.perf_counter() - t2
+        if progress:
+            progress("onnx", 0, 1)
         onnx_dir = _export_query_model(embedder, build, texts, sents, data_dir, report)
+        if progress:
+            progress("onnx", 1, 1)
+            progress("write", 0, 1)
 
         t3 = time.perf_counter()
         client = make_client(build / "chroma", chroma_url)
@@ -474,6 +498,8 @@ def _ingest(
         }
         (build / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         report.timings_s["write"] = time.perf_counter() - t3
+        if progress:
+            progress("write", 1, 1)
         del store, sstore, client  # release Chroma's file handles before the swap
         client = None
         _swap(data_dir, build)

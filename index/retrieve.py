@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from corpus.manifest import load_manifest
 from corpus.thesaurus import load_thesaurus
 from index.adapt import build_embedder
 from index.analyze import Analysis, QueryAnalyzer
-from index.bm25 import BM25Index
+from index.bm25 import BM25Index, LexicalScores
 from index.build import (
     SENTENCE_IDS,
     SENTENCE_VECTORS,
@@ -47,6 +49,14 @@ POINTER_BONUS = 1.0  # the passage carries the identifier / page / phrase the qu
 POINTER_DEPTH = 10
 NON_TEXT_PENALTY = 0.2  # references and question lists
 ROLE_BONUS = 0.1  # the passage addresses the asker's role
+QUOTE_PAGES = 50  # a quoted phrase is looked for on the pages of its best BM25 passages
+LOOSE_KEPT = 50_000  # loose forms of passages and pages kept between questions
+_CUE = re.compile(r"refers? to|defined as|means", re.IGNORECASE)
+# The word a definition's cue follows: "Risk refers to", "risks (harms) are defined as".
+_DEFINED = re.compile(
+    r"(\w+)\b[’'”\"]?\s*(?:\([^)]{1,40}\)\s*)?(?:refers? to|is defined as|are defined as|means)",
+    re.IGNORECASE,
+)
 
 
 class NoIndexError(RuntimeError):
@@ -106,6 +116,32 @@ def _stored_sentence_vectors(folder: Path) -> dict[str, np.ndarray]:
     return dict(zip(ids, matrix, strict=True))
 
 
+class SentenceCache:
+    """Sentence vectors read from a Chroma server as questions need them, the most recently
+    used ``size`` kept (~60 MB at the default): bounded, whatever the corpus's size."""
+
+    def __init__(self, store: DenseStore, size: int = 40_000):
+        self._store = store
+        self._size = size
+        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            out = {i: self._kept[i] for i in ids if i in self._kept}
+            for i in out:
+                self._kept.move_to_end(i)
+        missing = [i for i in dict.fromkeys(ids) if i not in out]
+        if missing:
+            fetched = self._store.vectors(missing)
+            out.update(fetched)
+            with self._lock:
+                self._kept.update(fetched)
+                while len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        return out
+
+
 class Retriever:
     """Loads one index build; ``run(Query)`` returns the best passages, best first."""
 
@@ -148,10 +184,18 @@ class Retriever:
             # Chroma writes to its folder even to read ("attempt to write a readonly database").
             raise NoIndexError(f"{reason} (the vector store writes there even to answer)") from exc
         self.bm25 = BM25Index.load(folder / "bm25")
-        # Sentence vectors in memory (~9 MB for this corpus): fusion scores every candidate's
-        # best sentence and answers score every sentence of the hits, so a Chroma round trip
-        # per question would cost more than the scoring itself.
-        stored = _stored_sentence_vectors(folder) or self.sentences.all_vectors()
+        by_doc: dict[str, list[int]] = {}
+        for j, cid in enumerate(self.bm25.ids):
+            if cid in self.catalog.chunks:
+                by_doc.setdefault(self.catalog.chunks[cid].doc, []).append(j)
+        self._bm25_positions = {d: np.array(js, dtype=np.int64) for d, js in by_doc.items()}
+        # Embedded: sentence vectors in memory (~9 MB for this corpus), since fusion scores
+        # every candidate's best sentence and answers score every sentence of the hits, and a
+        # round trip per question would cost more than the scoring. On a Chroma server they
+        # stay there, fetched per question (``SentenceCache``): the serving process's memory
+        # then does not grow with the corpus (bench/scale.py).
+        self._remote: SentenceCache | None = SentenceCache(self.sentences) if url else None
+        stored = {} if url else (_stored_sentence_vectors(folder) or self.sentences.all_vectors())
         by_chunk: dict[str, list[str]] = {}
         for sid in stored:
             by_chunk.setdefault(sid.rpartition("#")[0], []).append(sid)
@@ -174,8 +218,17 @@ class Retriever:
                 self._by_ident.setdefault(ident, []).append(c.id)
             for p in c.pages:
                 self._by_page.setdefault((c.doc, p), []).append(c.id)
-        self._loose: dict[str, str] = {}
-        self._loose_pages: dict[tuple[str, int], str] = {}
+        self._loose: dict[str | tuple[str, int], str] = {}
+        # Passages by the word a definition cue follows in them ("risk" for "Risks refer to"):
+        # an unquoted term is looked for only where its last word leads such a cue.
+        self._defined: dict[str, set[str]] = {}
+        for cid, c in self.catalog.chunks.items():
+            if not _CUE.search(c.text):  # most passages: one quick look
+                continue
+            for found in _DEFINED.finditer(c.text):
+                word = found.group(1).lower()
+                for key in {word, word[:-1] if word.endswith("s") else word}:
+                    self._defined.setdefault(key, set()).add(cid)
         manifest = {d.id: d for d in load_manifest()}
         self.analyzer = QueryAnalyzer(
             {
@@ -247,7 +300,16 @@ class Retriever:
             )
             loose = rf"|\b{t}s?\b[’'”\"]?\s*:|\b(?:defines?|refers? to)\s+(?:an?\s+|the\s+)?{t}s?\b"
             pat = re.compile(lead + (loose if a.terms_quoted else ""), re.IGNORECASE)
-            out += [cid for cid, c in self.catalog.chunks.items() if c.kind == "text" and pat.search(c.text)]
+            # Only passages holding the term's words can define it, and, unquoted, only those
+            # where its last word leads a definition cue: the pattern runs on those alone.
+            holding = self.bm25.containing(term)
+            if not a.terms_quoted:
+                led = (
+                    self._defined.get(re.findall(r"\w+", term.lower())[-1], set()) if term.strip() else set()
+                )
+                holding = [cid for cid in holding if cid in led]
+            chunks = self.catalog.chunks
+            out += [cid for cid in holding if chunks[cid].kind == "text" and pat.search(chunks[cid].text)]
         return list(dict.fromkeys(out))
 
     def caption_ranking(self, a: Analysis) -> list[str]:
@@ -257,23 +319,33 @@ class Retriever:
         for cap in a.captions:
             kind, n = cap.replace("Fig.", "Figure").split()
             pat = re.compile(rf"(?m)^\s*{kind}\s+{n}\s*[.:](?![^\n]*\.{{4,}})")
-            out += [cid for cid, c in self.catalog.chunks.items() if pat.search(c.text)]
+            out += [cid for cid in self.bm25.containing(kind) if pat.search(self.catalog.chunks[cid].text)]
         return _round_robin(list(dict.fromkeys(out)), self.catalog)
+
+    def _loose_text(self, key: str | tuple[str, int]) -> str:
+        """A passage's (by id) or a page's (by (doc, page)) text in loose form, kept once
+        computed (bounded: cleared past ``LOOSE_KEPT``)."""
+        if key not in self._loose:
+            if len(self._loose) >= LOOSE_KEPT:
+                self._loose.clear()
+            text = self.catalog.chunks[key].text if isinstance(key, str) else self.catalog.pages[key].text
+            self._loose[key] = loose_form(text)
+        return self._loose[key]
 
     def quote_ranking(self, a: Analysis) -> list[str]:
         """Passages that contain a quoted phrase of the question, then passages on pages
-        that contain it (a phrase can straddle two passages)."""
-        if not self._loose:
-            self._loose = {cid: loose_form(c.text) for cid, c in self.catalog.chunks.items()}
-            self._loose_pages = {k: loose_form(p.text) for k, p in self.catalog.pages.items()}
+        that contain it (a phrase can straddle two passages). Only passages holding all the
+        phrase's words, and the pages of those that score best for it, are read for it."""
         out: list[str] = []
         for quote in a.quotes:
             needle = loose_form(quote)
-            found = [cid for cid, text in self._loose.items() if needle in text]
+            found = [cid for cid in self.bm25.containing(quote) if needle in self._loose_text(cid)]
+            best = [self.catalog.chunks[cid] for cid, _ in self.bm25.search(quote, QUOTE_PAGES)]
+            pages = {(c.doc, p) for c in best for p in c.pages}
             found += [
                 cid
-                for key, text in self._loose_pages.items()
-                if needle in text
+                for key in self.catalog.pages
+                if key in pages and needle in self._loose_text(key)
                 for cid in self._by_page.get(key, [])
             ]
             found = list(dict.fromkeys(found))
@@ -284,12 +356,27 @@ class Retriever:
 
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored sentence vectors by sentence id (ids without a vector are left out)."""
+        if self._remote is not None:
+            return self._remote.get(ids)
         return {i: self._sentence_vectors[i] for i in ids if i in self._sentence_vectors}
 
     def _score_sentences(
         self, ids: Sequence[str], vec: np.ndarray, best: dict[str, tuple[float, int]]
     ) -> None:
         """The best sentence similarity of passages outside the sentence search's reach."""
+        if self._remote is not None:
+            wanted = [
+                sentence_id(c, i)
+                for c in ids
+                if c in self.catalog.chunks
+                for i in range(len(self.catalog.chunks[c].sentences))
+            ]
+            for sid, v in self._remote.get(wanted).items():
+                cid, _, i = sid.rpartition("#")
+                sim = float(v @ vec)
+                if cid not in best or sim > best[cid][0]:
+                    best[cid] = (sim, int(i))
+            return
         for cid in ids:
             if cid not in self._sentences_of:
                 continue
@@ -332,15 +419,15 @@ class Retriever:
                 if cid not in best_sentence or h.cosine > best_sentence[cid][0]:
                     best_sentence[cid] = (h.cosine, int(idx))
             keep("sentence", sorted(best_sentence, key=lambda c: -best_sentence[c][0]))
-        lexical: dict[str, float] = {}
+        lexical: LexicalScores | None = None
         lex_pool: list[str] = []
         if q.mode in ("hybrid", "bm25"):
             # Plain words widened with the documents' own terms ("vendor" → "third-party").
             lexical = self.bm25.scores(" ".join([q.text, *(x.term for x in a.expansions)]))
-            lex = sorted(lexical, key=lambda c: (-lexical[c], c))
-            lex_pool = keep("bm25", lex)[:pool]
+            lex_pool = keep("bm25", lexical.best(pool, lambda c: self._allowed(q, c)))
             if named and q.mode == "hybrid":
-                lex_pool += [cid for cid in lex if self.catalog.chunks[cid].doc in named][:pool]
+                among = np.concatenate([self._bm25_positions.get(d, np.zeros(0, np.int64)) for d in named])
+                lex_pool += lexical.best(pool, lambda c: self._allowed(q, c), among)
         bonus: dict[str, float] = {}
         if q.mode == "hybrid":
             pointers = {
@@ -367,12 +454,16 @@ class Retriever:
             self._score_sentences([c for c in candidates if c not in best_sentence], vec, best_sentence)
         dense = {c: max(cos.get(c, -1.0), best_sentence.get(c, (-1.0, 0))[0]) for c in candidates}
         d_lo, d_hi = min(dense.values()), max(dense.values())
-        b_hi = max((lexical.get(c, 0.0) for c in candidates), default=0.0) or 1.0
+
+        def lex_of(cid: str) -> float:
+            return lexical.get(cid, 0.0) if lexical is not None else 0.0
+
+        b_hi = max((lex_of(c) for c in candidates), default=0.0) or 1.0
         alpha = {"hybrid": DENSE_WEIGHT, "dense": 1.0, "bm25": 0.0}[q.mode]
         scores: dict[str, float] = {}
         for c in candidates:
             d = (dense[c] - d_lo) / (d_hi - d_lo) if vec is not None and d_hi > d_lo else 0.0
-            b = lexical.get(c, 0.0) / b_hi
+            b = lex_of(c) / b_hi
             s = alpha * d + (1 - alpha) * b + bonus.get(c, 0.0)
             if q.mode == "hybrid" and self.catalog.chunks[c].doc in named:
                 s += NAMED_DOC_BONUS

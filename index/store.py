@@ -83,6 +83,7 @@ class DenseStore:
         else:
             col = client.get_collection(collection, embedding_function=None)
         self.collection = col
+        self._count: int | None = None if create else int(col.count())
 
     def add(
         self,
@@ -124,7 +125,9 @@ class DenseStore:
         return out
 
     def count(self) -> int:
-        return int(self.collection.count())
+        """How many vectors: read once for a build being answered from (its collection never
+        changes; on a Chroma server each read is a round trip), every time while writing."""
+        return self._count if self._count is not None else int(self.collection.count())
 
     def query(
         self, vector: np.ndarray, k: int, docs: Sequence[str] | None = None, role: str | None = None

@@ -75,7 +75,7 @@ def run_ingest(state: AppState, force: bool) -> None:
             chroma_url=s.chroma_url,
             workers=s.ingest_workers,
             force=force,
-            adapt=AdaptConfig() if s.adapt_embedder else None,
+            adapt=AdaptConfig(low_memory=s.ingest_low_memory) if s.adapt_embedder else None,
         )
         lines = [*warnings, *(f.line() for f in report.failures), *report.warnings]
         summary = f"index {report.build_id}: {len(report.parsed)} parsed, {len(report.reused)} unchanged"

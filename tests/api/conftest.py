@@ -4,7 +4,6 @@ uvicorn process on 127.0.0.1 (the OpenAI client and the browser talk to that one
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from core.settings import Settings
+from tests.conftest import _free_port
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,12 +52,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

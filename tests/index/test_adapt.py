@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,8 @@ def test_only_a_sentence_transformers_model_with_enough_headings_adapts(tmp_path
         )
     with pytest.raises(ValueError, match="epochs"):
         AdaptConfig(epochs=0)
+    assert AdaptConfig(low_memory=True).recipe() == AdaptConfig().recipe()  # how, not what
+    assert AdaptConfig(low_memory=True).lean() and not AdaptConfig(low_memory=False).lean()
 
 
 def test_a_corpus_too_small_to_adapt_is_indexed_with_the_model_as_is(tmp_path: Path) -> None:
@@ -129,14 +132,15 @@ def test_adapting_pulls_real_headings_towards_their_passages(real_index: Path, t
     assert len(pairs) > 150  # the five NIST documents have ~200 descriptive headings
     sample = [(h, ps[0]) for h, ps in list(pairs.items())[:48]]
     small = [c for c in chunks if any(c.section.endswith(h) or h in c.section for h, _ in sample)]
-    config = AdaptConfig(epochs=2, batch_size=8)
+    config = AdaptConfig(epochs=2, batch_size=8, low_memory=False)
     base = MiniLMEmbedder()
     tuned = adapt_embedder(base, small, tmp_path / "a", config)
     # Same folder name and weights size as the packaged model: only the digest tells them apart.
     assert tuned.name.rsplit(":", 1)[1] != base.name.rsplit(":", 1)[1]
     assert (tmp_path / "a" / FINGERPRINT).exists()
     assert _margin(tuned, sample) > _margin(base, sample) + 0.01
-    again = adapt_embedder(base, small, tmp_path / "b", config)
+    # Trained again the lean way (activations recomputed, not kept): the same weights.
+    again = adapt_embedder(base, small, tmp_path / "b", replace(config, low_memory=True))
     digest = [json.loads((tmp_path / d / FINGERPRINT).read_text())["sha256_16"] for d in ("a", "b")]
     assert digest[0] == digest[1]  # same seed, same weights
     assert again.name.rsplit(":", 1)[1] == tuned.name.rsplit(":", 1)[1]

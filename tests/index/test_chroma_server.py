@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import numpy as np
 import pytest
 
-from index.build import ingest
+from index.build import ingest, sentence_id
 from index.embed import HashEmbedder
-from index.retrieve import NoIndexError, Query, Retriever
+from index.retrieve import NoIndexError, Query, Retriever, SentenceCache
 from tests.index.test_build import _pdfs
 
 pytestmark = pytest.mark.server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("chroma server did not start within 30 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_ingest_and_retrieve_through_server(tmp_path: Path, chroma_url: str) -> None:
@@ -75,3 +36,49 @@ def test_ingest_and_retrieve_through_server(tmp_path: Path, chroma_url: str) -> 
     assert f"airq-{r.build_id}" not in names and f"airq-{r.build_id}-sentences" not in names
     with pytest.raises(NoIndexError, match="built on Chroma"):
         Retriever(data, HashEmbedder(), chroma_url="http://127.0.0.1:1")
+
+
+def test_on_a_server_sentence_vectors_stay_there_and_rank_the_same(tmp_path: Path, chroma_url: str) -> None:
+    """The serving process holds no sentence vectors when Chroma is a server: it fetches
+    those a question needs, and ranks as with all of them in memory."""
+    srcs = _pdfs(tmp_path / "pdf")
+    ingest(srcs, tmp_path / "local", HashEmbedder(), workers=1)
+    ingest(srcs, tmp_path / "remote", HashEmbedder(), chroma_url=chroma_url, workers=1)
+    local = Retriever(tmp_path / "local", HashEmbedder())
+    remote = Retriever(tmp_path / "remote", HashEmbedder(), chroma_url=chroma_url)
+    assert local._sentence_vectors and not remote._sentence_vectors
+    for text in (
+        "GOVERN 1.6 inventory",
+        "model weights encryption",
+        "report incidents",
+        "owner purpose data",
+    ):
+        a, b = local.run(Query(text, k=5)), remote.run(Query(text, k=5))
+        assert [(h.chunk.id, h.score, h.ranks) for h in a] == [(h.chunk.id, h.score, h.ranks) for h in b]
+        # The server sends distances as JSON, rounded to float32's digits.
+        assert np.allclose([h.cosine for h in a], [h.cosine for h in b], atol=1e-6)
+        ids = [sentence_id(h.chunk.id, i) for h in a for i in range(len(h.chunk.sentences))]
+        near = local.sentence_vectors(ids)
+        far = remote.sentence_vectors(ids)
+        assert near.keys() == far.keys() and all(np.array_equal(near[i], far[i]) for i in near)
+
+
+class _CountingStore:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        self.asked += ids
+        return {i: np.full(2, float(len(i)), dtype=np.float32) for i in ids if not i.startswith("gone")}
+
+
+def test_the_sentence_cache_fetches_each_vector_once_and_stays_bounded() -> None:
+    store = _CountingStore()
+    cache = SentenceCache(store, size=3)  # type: ignore[arg-type]
+    assert set(cache.get(["a#0", "a#1", "gone#0"])) == {"a#0", "a#1"}
+    assert set(cache.get(["a#0", "b#0"])) == {"a#0", "b#0"}
+    assert store.asked == ["a#0", "a#1", "gone#0", "b#0"]  # a#0 came from the cache
+    cache.get(["c#0", "d#0"])  # over the bound: the least recently used go first
+    store.asked.clear()
+    cache.get(["a#1", "d#0"])
+    assert store.asked == ["a#1"]
