@@ -116,6 +116,32 @@ def _stored_sentence_vectors(folder: Path) -> dict[str, np.ndarray]:
     return dict(zip(ids, matrix, strict=True))
 
 
+class MappedSentences:
+    """The build's sentence vectors file, mapped rather than read: the pages a question
+    touches come into the system's page cache, shared by every process serving the build,
+    and the system may drop them again; the process holds only the ids' rows."""
+
+    def __init__(self, ids: list[str], matrix: np.ndarray):
+        self._row = {sid: j for j, sid in enumerate(ids)}
+        self._matrix = matrix
+
+    @classmethod
+    def open(cls, folder: Path) -> MappedSentences | None:
+        ids_path, vec_path = folder / SENTENCE_IDS, folder / SENTENCE_VECTORS
+        if not (ids_path.is_file() and vec_path.is_file()):
+            return None
+        ids = json.loads(ids_path.read_text(encoding="utf-8"))
+        matrix = np.load(vec_path, mmap_mode="r")
+        if matrix.ndim != 2 or len(ids) != matrix.shape[0]:
+            return None
+        return cls(ids, matrix)
+
+    def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        found = [(i, self._row[i]) for i in dict.fromkeys(ids) if i in self._row]
+        rows = np.asarray(self._matrix[[j for _, j in found]], dtype=np.float32)
+        return {i: rows[k] for k, (i, _) in enumerate(found)}
+
+
 class SentenceCache:
     """Sentence vectors read from a Chroma server as questions need them, the most recently
     used ``size`` kept (~60 MB at the default): bounded, whatever the corpus's size."""
@@ -191,10 +217,13 @@ class Retriever:
         self._bm25_positions = {d: np.array(js, dtype=np.int64) for d, js in by_doc.items()}
         # Embedded: sentence vectors in memory (~9 MB for this corpus), since fusion scores
         # every candidate's best sentence and answers score every sentence of the hits, and a
-        # round trip per question would cost more than the scoring. On a Chroma server they
-        # stay there, fetched per question (``SentenceCache``): the serving process's memory
-        # then does not grow with the corpus (bench/scale.py).
-        self._remote: SentenceCache | None = SentenceCache(self.sentences) if url else None
+        # round trip per question would cost more than the scoring. With a Chroma server
+        # (several processes, a corpus past one laptop's) they are not read in: the build's
+        # file is mapped (``MappedSentences``), or, for a build without one, they are
+        # fetched from the server per question (``SentenceCache``) (bench/scale.py).
+        self._remote: MappedSentences | SentenceCache | None = None
+        if url:
+            self._remote = MappedSentences.open(folder) or SentenceCache(self.sentences)
         stored = {} if url else (_stored_sentence_vectors(folder) or self.sentences.all_vectors())
         by_chunk: dict[str, list[str]] = {}
         for sid in stored:

@@ -9,7 +9,7 @@ import pytest
 
 from index.build import ingest, sentence_id
 from index.embed import HashEmbedder
-from index.retrieve import NoIndexError, Query, Retriever, SentenceCache
+from index.retrieve import MappedSentences, NoIndexError, Query, Retriever, SentenceCache
 from tests.index.test_build import _pdfs
 
 pytestmark = pytest.mark.server
@@ -39,14 +39,15 @@ def test_ingest_and_retrieve_through_server(tmp_path: Path, chroma_url: str) -> 
 
 
 def test_on_a_server_sentence_vectors_stay_there_and_rank_the_same(tmp_path: Path, chroma_url: str) -> None:
-    """The serving process holds no sentence vectors when Chroma is a server: it fetches
-    those a question needs, and ranks as with all of them in memory."""
+    """The serving process reads no sentence vectors in when Chroma is a server: it maps the
+    build's file (or fetches them from the server), and ranks as with all of them in memory."""
     srcs = _pdfs(tmp_path / "pdf")
     ingest(srcs, tmp_path / "local", HashEmbedder(), workers=1)
     ingest(srcs, tmp_path / "remote", HashEmbedder(), chroma_url=chroma_url, workers=1)
     local = Retriever(tmp_path / "local", HashEmbedder())
     remote = Retriever(tmp_path / "remote", HashEmbedder(), chroma_url=chroma_url)
     assert local._sentence_vectors and not remote._sentence_vectors
+    assert isinstance(remote._remote, MappedSentences)  # the build's file, mapped
     for text in (
         "GOVERN 1.6 inventory",
         "model weights encryption",
