@@ -456,7 +456,7 @@ class Retriever:
             lex_pool = keep("bm25", lexical.best(pool, lambda c: self._allowed(q, c)))
             if named and q.mode == "hybrid":
                 among = np.concatenate([self._bm25_positions.get(d, np.zeros(0, np.int64)) for d in named])
-                lex_pool += lexical.best(pool, lambda c: self._allowed(q, c), among)
+                lex_pool += lexical.best(pool, among=among)
         bonus: dict[str, float] = {}
         if q.mode == "hybrid":
             pointers = {
