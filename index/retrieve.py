@@ -8,6 +8,7 @@ quoted phrase — adds a bonus, so an exact lookup is not left to similarity alo
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -103,17 +104,18 @@ def _round_robin(ids: Sequence[str], catalog: Catalog) -> list[str]:
     return out
 
 
-def _stored_sentence_vectors(folder: Path) -> dict[str, np.ndarray]:
-    """The build's sentence vectors from its own file, or {} for a build without one (made
-    before it existed) or whose file does not match its ids: then they come from Chroma."""
+def _sentence_file(folder: Path, mapped: bool = False) -> tuple[list[str], np.ndarray] | None:
+    """The build's sentence ids and vectors from its own files, the vectors read in or
+    mapped; None for a build without them (made before they existed) or whose vectors do not
+    match its ids: then they come from Chroma."""
     ids_path, vec_path = folder / SENTENCE_IDS, folder / SENTENCE_VECTORS
     if not (ids_path.is_file() and vec_path.is_file()):
-        return {}
+        return None
     ids = json.loads(ids_path.read_text(encoding="utf-8"))
-    matrix = np.load(vec_path)
+    matrix = np.load(vec_path, mmap_mode="r" if mapped else None)
     if matrix.ndim != 2 or len(ids) != matrix.shape[0]:
-        return {}
-    return dict(zip(ids, matrix, strict=True))
+        return None
+    return ids, matrix
 
 
 class MappedSentences:
@@ -127,14 +129,8 @@ class MappedSentences:
 
     @classmethod
     def open(cls, folder: Path) -> MappedSentences | None:
-        ids_path, vec_path = folder / SENTENCE_IDS, folder / SENTENCE_VECTORS
-        if not (ids_path.is_file() and vec_path.is_file()):
-            return None
-        ids = json.loads(ids_path.read_text(encoding="utf-8"))
-        matrix = np.load(vec_path, mmap_mode="r")
-        if matrix.ndim != 2 or len(ids) != matrix.shape[0]:
-            return None
-        return cls(ids, matrix)
+        found = _sentence_file(folder, mapped=True)
+        return cls(*found) if found is not None else None
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         found = [(i, self._row[i]) for i in dict.fromkeys(ids) if i in self._row]
@@ -224,7 +220,10 @@ class Retriever:
         self._remote: MappedSentences | SentenceCache | None = None
         if url:
             self._remote = MappedSentences.open(folder) or SentenceCache(self.sentences)
-        stored = {} if url else (_stored_sentence_vectors(folder) or self.sentences.all_vectors())
+        stored: dict[str, np.ndarray] = {}
+        if not url:
+            found = _sentence_file(folder)
+            stored = dict(zip(*found, strict=True)) if found is not None else self.sentences.all_vectors()
         by_chunk: dict[str, list[str]] = {}
         for sid in stored:
             by_chunk.setdefault(sid.rpartition("#")[0], []).append(sid)
@@ -248,16 +247,6 @@ class Retriever:
             for p in c.pages:
                 self._by_page.setdefault((c.doc, p), []).append(c.id)
         self._loose: dict[str | tuple[str, int], str] = {}
-        # Passages by the word a definition cue follows in them ("risk" for "Risks refer to"):
-        # an unquoted term is looked for only where its last word leads such a cue.
-        self._defined: dict[str, set[str]] = {}
-        for cid, c in self.catalog.chunks.items():
-            if not _CUE.search(c.text):  # most passages: one quick look
-                continue
-            for found in _DEFINED.finditer(c.text):
-                word = found.group(1).lower()
-                for key in {word, word[:-1] if word.endswith("s") else word}:
-                    self._defined.setdefault(key, set()).add(cid)
         manifest = {d.id: d for d in load_manifest()}
         self.analyzer = QueryAnalyzer(
             {
@@ -315,6 +304,21 @@ class Retriever:
             out += self._by_page.get(key, [])
         return list(dict.fromkeys(out))
 
+    @functools.cached_property
+    def _defined(self) -> dict[str, set[str]]:
+        """Passages by the word a definition cue follows in them ("risk" for "Risks refer
+        to"): an unquoted term is looked for only where its last word leads such a cue. Read
+        on the first definition question, not at start-up."""
+        defined: dict[str, set[str]] = {}
+        for cid, c in self.catalog.chunks.items():
+            if not _CUE.search(c.text):  # most passages: one quick look
+                continue
+            for found in _DEFINED.finditer(c.text):
+                word = found.group(1).lower()
+                for key in {word, word[:-1] if word.endswith("s") else word}:
+                    defined.setdefault(key, set()).add(cid)
+        return defined
+
     def definition_ranking(self, a: Analysis) -> list[str]:
         """Passages that define a term the question asks about: "Risk refers to …", "The AI
         RMF refers to an AI system as …", "Residual risk is defined as …", "AI incident: …".
@@ -333,9 +337,8 @@ class Retriever:
             # where its last word leads a definition cue: the pattern runs on those alone.
             holding = self.bm25.containing(term)
             if not a.terms_quoted:
-                led = (
-                    self._defined.get(re.findall(r"\w+", term.lower())[-1], set()) if term.strip() else set()
-                )
+                words = re.findall(r"\w+", term.lower())
+                led = self._defined.get(words[-1], set()) if words else set()
                 holding = [cid for cid in holding if cid in led]
             chunks = self.catalog.chunks
             out += [cid for cid in holding if chunks[cid].kind == "text" and pat.search(chunks[cid].text)]
@@ -389,27 +392,26 @@ class Retriever:
             return self._remote.get(ids)
         return {i: self._sentence_vectors[i] for i in ids if i in self._sentence_vectors}
 
+    def _sentence_matrices(self, ids: Sequence[str]) -> dict[str, tuple[list[int], np.ndarray]]:
+        """Per passage of ``ids`` (those with sentence vectors): its sentences' indices and
+        their vectors as one matrix; in memory, or gathered from the mapped file or server."""
+        if self._remote is None:
+            return {cid: self._sentences_of[cid] for cid in ids if cid in self._sentences_of}
+        chunks = self.catalog.chunks
+        wanted = [sentence_id(c, i) for c in ids if c in chunks for i in range(len(chunks[c].sentences))]
+        grouped: dict[str, tuple[list[int], list[np.ndarray]]] = {}
+        for sid, v in self._remote.get(wanted).items():
+            cid, _, i = sid.rpartition("#")
+            idx, rows = grouped.setdefault(cid, ([], []))
+            idx.append(int(i))
+            rows.append(v)
+        return {cid: (idx, np.stack(rows)) for cid, (idx, rows) in grouped.items()}
+
     def _score_sentences(
         self, ids: Sequence[str], vec: np.ndarray, best: dict[str, tuple[float, int]]
     ) -> None:
         """The best sentence similarity of passages outside the sentence search's reach."""
-        if self._remote is not None:
-            wanted = [
-                sentence_id(c, i)
-                for c in ids
-                if c in self.catalog.chunks
-                for i in range(len(self.catalog.chunks[c].sentences))
-            ]
-            for sid, v in self._remote.get(wanted).items():
-                cid, _, i = sid.rpartition("#")
-                sim = float(v @ vec)
-                if cid not in best or sim > best[cid][0]:
-                    best[cid] = (sim, int(i))
-            return
-        for cid in ids:
-            if cid not in self._sentences_of:
-                continue
-            idx, matrix = self._sentences_of[cid]
+        for cid, (idx, matrix) in self._sentence_matrices(ids).items():
             sims = matrix @ vec
             j = int(np.argmax(sims))
             if cid not in best or float(sims[j]) > best[cid][0]:

@@ -45,6 +45,53 @@ def client(api_app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+AIRQ = str(Path(sys.executable).with_name("airq"))
+
+
+def small_corpus(tmp_path: Path, **settings: str) -> tuple[Path, Path, dict[str, str]]:
+    """A corpus folder with one small PDF, a data folder, and the environment an `airq`
+    process runs with on them (no adaptation, the index looked for every half second)."""
+    from tests.pdfmaker import make_pdf
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    make_pdf(corpus / "alpha.pdf", [["Operators of water utilities should inventory their AI systems."]])
+    env = {
+        **os.environ,
+        "AIRQ_DATA_DIR": str(data),
+        "AIRQ_CORPUS_DIR": str(corpus),
+        "AIRQ_ADAPT_EMBEDDER": "false",
+        "AIRQ_RELOAD_SECONDS": "0.5",
+        **settings,
+    }
+    return corpus, data, env
+
+
+def cli_ingest(env: dict[str, str]) -> str:
+    """`airq ingest` in a process of its own; the build it made live."""
+    from index.build import current_build
+
+    r = subprocess.run([AIRQ, "ingest"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    build = current_build(Path(env["AIRQ_DATA_DIR"]))
+    assert build is not None
+    return build
+
+
+def wait_for_build(url: str, build: str, timeout: float) -> float:
+    """Seconds until the server at ``url`` reports ``build`` on /readyz."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            r = httpx.get(f"{url}/readyz", timeout=5)
+            if r.status_code == 200 and r.json().get("build") == build:
+                return time.monotonic() - t0
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{url} did not switch to {build} within {timeout} s")
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """End a server process: politely, then for good after 20 s."""
     proc.terminate()

@@ -5,9 +5,7 @@ embedder."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,27 +14,13 @@ import httpx
 import pytest
 
 from index.build import current_build
-from tests.api.conftest import stop
+from tests.api.conftest import AIRQ, cli_ingest, small_corpus, stop, wait_for_build
 from tests.conftest import _free_port
 from tests.pdfmaker import make_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
-EXE = str(Path(sys.executable).with_name("airq"))
 TOKEN = "two-servers-token"
-
-
-def _ready_on(url: str, build: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            r = httpx.get(f"{url}/readyz", timeout=5)
-            if r.status_code == 200 and r.json().get("build") == build:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{url} did not answer from build {build} within {timeout} s")
 
 
 def _ask(url: str, question: str) -> dict[str, Any]:
@@ -70,22 +54,8 @@ def _ingest_through(url: str, data: Path, before: str) -> str:
 
 
 def test_two_servers_share_one_chroma_server_and_data_folder(tmp_path: Path, chroma_url: str) -> None:
-    corpus, data = tmp_path / "corpus", tmp_path / "data"
-    corpus.mkdir()
-    make_pdf(corpus / "alpha.pdf", [["Operators of water utilities should inventory their AI systems."]])
-    env = {
-        **os.environ,
-        "AIRQ_DATA_DIR": str(data),
-        "AIRQ_CORPUS_DIR": str(corpus),
-        "AIRQ_CHROMA_URL": chroma_url,
-        "AIRQ_ADAPT_EMBEDDER": "false",
-        "AIRQ_RELOAD_SECONDS": "0.5",
-        "AIRQ_API_TOKEN": TOKEN,
-    }
-    r = subprocess.run([EXE, "ingest"], capture_output=True, text=True, env=env, timeout=600)
-    assert r.returncode == 0, r.stderr
-    first = current_build(data)
-    assert first is not None
+    corpus, data, env = small_corpus(tmp_path, AIRQ_CHROMA_URL=chroma_url, AIRQ_API_TOKEN=TOKEN)
+    first = cli_ingest(env)
     assert not (data / "builds" / first / "chroma").exists()  # the vectors are on the server
 
     servers: list[subprocess.Popen[bytes]] = []
@@ -95,36 +65,38 @@ def test_two_servers_share_one_chroma_server_and_data_folder(tmp_path: Path, chr
             port = _free_port()
             log = (tmp_path / f"serve-{name}.log").open("wb")
             servers.append(
-                subprocess.Popen([EXE, "serve", "--port", str(port)], stdout=log, stderr=log, env=env)
+                subprocess.Popen([AIRQ, "serve", "--port", str(port)], stdout=log, stderr=log, env=env)
             )
             urls.append(f"http://127.0.0.1:{port}")
-        a, b = urls
         for url in urls:
-            _ready_on(url, first, 180)
+            wait_for_build(url, first, 180)
         question = "What should operators of water utilities inventory?"
-        _same(_ask(a, question), _ask(b, question))
+        _same(_ask(urls[0], question), _ask(urls[1], question))
 
-        # An ingest through A is answered from by B, which was not restarted …
-        make_pdf(corpus / "beta.pdf", [["Protect model weights with access controls and encryption."]])
-        second = _ingest_through(a, data, first)
-        for url in urls:
-            _ready_on(url, second, 60)
-        weights = "How should model weights be protected?"
-        answers = [_ask(url, weights) for url in urls]
-        _same(*answers)
-        assert any(c["doc"] == "beta" for c in answers[0]["citations"]), answers[0]
-
-        # … and one through B by A.
-        make_pdf(
-            corpus / "gamma.pdf", [["Vendors must report incidents to their customers within 72 hours."]]
-        )
-        third = _ingest_through(b, data, second)
-        for url in urls:
-            _ready_on(url, third, 60)
-        incidents = "How fast must vendors report incidents to customers?"
-        answers = [_ask(url, incidents) for url in urls]
-        _same(*answers)
-        assert any(c["doc"] == "gamma" for c in answers[0]["citations"]), answers[0]
+        # An ingest through A is answered from by B, which was not restarted, and one
+        # through B by A.
+        build = first
+        for through, doc, text, question in (
+            (
+                urls[0],
+                "beta",
+                "Protect model weights with access controls and encryption.",
+                "How should model weights be protected?",
+            ),
+            (
+                urls[1],
+                "gamma",
+                "Vendors must report incidents to their customers within 72 hours.",
+                "How fast must vendors report incidents to customers?",
+            ),
+        ):
+            make_pdf(corpus / f"{doc}.pdf", [[text]])
+            build = _ingest_through(through, data, build)
+            for url in urls:
+                wait_for_build(url, build, 60)
+            answers = [_ask(url, question) for url in urls]
+            _same(*answers)
+            assert any(c["doc"] == doc for c in answers[0]["citations"]), answers[0]
         assert [s.poll() for s in servers] == [None, None]  # neither restarted nor crashed
     finally:
         for proc in servers:
