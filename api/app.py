@@ -21,13 +21,14 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.deps import AppState
 from api.limits import Admission, AuthThrottle, ShedLoad
-from api.routes import ask, cite, documents, health, ingest, openai, roles
+from api.routes import ask, check, cite, documents, health, ingest, openai, roles
 from api.schemas import QUESTION_MARK
 from api.web import BodyLimit, HostCheck, SecurityHeaders, add_docs, default_allowed_hosts
 from core.settings import Settings, get_settings
 
 STATIC = Path(__file__).with_name("static")
-ANSWERING = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions"})  # behind api.limits.Admission
+# Behind api.limits.Admission:
+ANSWERING = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions", "/v1/check"})
 
 
 def create_app(
@@ -58,7 +59,7 @@ def create_app(
     app.state.airq = state
     app.state.admission = Admission(slots=s.max_inflight, queue=s.max_queue)
     app.state.auth_throttle = AuthThrottle()
-    for r in (health, ask, cite, documents, roles, ingest):
+    for r in (health, ask, check, cite, documents, roles, ingest):
         app.include_router(r.router, responses=errors.responses(400))
     app.include_router(openai.router, responses=errors.responses(400, openai=True))
     errors.install(app)

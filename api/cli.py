@@ -234,7 +234,14 @@ def _print_answer(a: Any) -> None:
         out.print(f"{a.role_note} (--role ROLE; see `airq roles`)", style="dim", highlight=False)
     if a.searched_also:
         out.print(f"Also searched for: {'; '.join(a.searched_also)}.", style="dim", highlight=False)
+    if a.mode_note:
+        out.print(a.mode_note, style="yellow", highlight=False)
     out.print(a.answer, style=style, highlight=False)
+    dropped = [c for c in a.claims if c.verdict != "supported"]
+    if a.mode == "generated" and dropped:
+        out.print(f"\n{a.model} also wrote, left out as not supported by what it cites:", style="dim")
+        for c in dropped:
+            out.print(f"  ✘ {c.sentence} ({'; '.join(c.unmatched)})", style="dim", highlight=False)
     if a.citations:
         out.print()
     for c in a.citations:
@@ -325,7 +332,7 @@ def ask(
     if batch is None:
         assert question is not None
         try:
-            answer = engine.answerer.run(question, docs=docs, k=k, section=section, role=role)
+            answer = engine.ask(question, docs=docs, k=k, section=section, role=role)
         except ValueError as exc:
             fail(str(exc), 2)
         if as_json:
@@ -352,7 +359,7 @@ def ask(
             except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") is no text
                 raise ValueError(f"field 'question' is not valid text (character {exc.start + 1})") from exc
             qid = row.get("id")
-            answer = engine.answerer.run(
+            answer = engine.ask(
                 row["question"],
                 docs=docs,
                 k=k,
@@ -403,6 +410,54 @@ def cite(
             out.print(f"§ {m.section}", style="dim", highlight=False)
         out.print(m.text.strip(), highlight=False)
         out.print()
+
+
+@app.command()
+def check(
+    file: Annotated[
+        str, typer.Argument(help="A text, Markdown or PDF file to check, or - for standard input.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per sentence, in the text's order.")
+    ] = False,
+) -> None:
+    """Check each sentence of a text against the documents: supported, partly, or not found."""
+    from qa.check import InputError, read_text
+
+    name = "standard input" if file == "-" else file
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"{name}: cannot read ({exc.strerror or exc}); give a text, Markdown or PDF file, or -", 2)
+    try:
+        text = read_text(name, data)
+    except InputError as exc:
+        fail(str(exc), 2)
+    if not text.strip():
+        fail(f"{name}: no text to check", 2)
+    _check_docs_early(settings(), [])
+    engine = _engine()
+    report = engine.checker.check(text)
+    if not report.sentences:
+        fail(f"{name}: no sentence of three words or more to check", 2)
+    if as_json:
+        for r in report.sentences:
+            sys.stdout.write(r.model_dump_json() + "\n")
+        return
+    marks = {
+        "supported": "[green]✔ supported[/]",
+        "partly": "[yellow]◐ partly[/]",
+        "not_found": "[red]✘ not found[/]",
+    }
+    for n, r in enumerate(report.sentences, start=1):
+        out.print(f"{n}. {marks[r.verdict]}  {r.sentence}", highlight=False)
+        for c in r.citations:
+            label = f"p. {c.page_label}" if c.page_label else f"PDF p. {c.page}"
+            out.print(f"     {c.title} — {label} (PDF page {c.page})", style="cyan", highlight=False)
+            out.print(f"     “{c.quote}”", highlight=False)
+        for u in r.unmatched:
+            out.print(f"     not in the source: {u}", style="yellow", highlight=False)
+    out.print(f"\n{report.summary}.", style="bold", highlight=False)
 
 
 @app.command()
@@ -501,6 +556,56 @@ def _dataset(path: Path | None) -> tuple[Path, list[Any]]:
         return chosen, load(chosen)
     except DatasetError as exc:
         fail(str(exc), 2)
+
+
+@eval_app.command("check")
+def eval_claims(
+    claims: Annotated[
+        list[Path] | None, typer.Option("--claims", help="JSONL claims set(s); default: the dev claims.")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write each claim's verdict here (JSONL).")
+    ] = None,
+) -> None:
+    """Score the claim checker: precision and recall of `supported`, altered claims caught, confusion."""
+    from rich.progress import Progress
+
+    from eval.claims import DEV_CLAIMS, ClaimsError, load_claims, run_claims, score
+    from eval.jsonl import write_objects
+
+    paths = claims or [DEV_CLAIMS]
+    try:
+        sets = [(p, load_claims(p)) for p in paths]
+    except ClaimsError as exc:
+        fail(str(exc), 2)
+    engine = _engine()
+    rows_all: list[dict[str, Any]] = []
+    for path, items in sets:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(path.name, total=len(items))
+
+            def step(i: int, task: Any = task, bar: Progress = bar) -> None:
+                bar.update(task, completed=i)
+
+            rows = run_claims(items, engine.checker.run, on_step=step)
+        rows_all += rows
+        m = score(rows)
+        out.print(
+            f"[bold]{path}[/] ({m['claims']} claims): precision of supported {m['precision_supported']:.3f}, "
+            f"recall {m['recall_supported']:.3f}, altered not supported {m['altered_not_supported']:.3f} "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in m['altered_by_kind'].items())}), "
+            f"absent not supported {m['absent_not_supported']:.3f}",
+            highlight=False,
+        )
+        table = Table("label", *VERDICT_COLUMNS)
+        for label, row in m["confusion"].items():
+            table.add_row(label, *(str(row[v]) for v in VERDICT_COLUMNS))
+        out.print(table)
+    if out_path is not None:
+        write_objects(out_path, rows_all)
+
+
+VERDICT_COLUMNS = ("supported", "partly", "not_found")
 
 
 @eval_app.command("check-dataset")

@@ -50,7 +50,7 @@ class AppState:
 
         def run() -> Answer:
             with self.lock:
-                answer: Answer = engine.answerer.run(question, docs=docs, k=k, role=role)
+                answer: Answer = engine.ask(question, docs=docs, k=k, role=role)
             return answer
 
         return await run_in_threadpool(run)

@@ -54,6 +54,21 @@ class AskRequest(BaseModel):
     k: K = None
 
 
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "The AI RMF is voluntary. NIST requires quarterly red-team exercises."}]
+        },
+    )
+
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=200_000, json_schema_extra={"pattern": VISIBLE.pattern}),
+        AfterValidator(not_blank),
+    ] = Field(description="Plain text or Markdown; a blank line always ends a sentence.")
+
+
 class UserMessage(BaseModel):
     role: Literal["user"]
     content: Question

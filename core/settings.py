@@ -45,6 +45,17 @@ class Settings(BaseSettings):
         description="Embed questions with the ONNX copy of the model a build exports at ingest "
         "(no torch on the query path); false = torch, as the passages were embedded.",
     )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible chat endpoint (Ollama http://localhost:11434/v1, "
+        "vLLM, llama.cpp's server, a hosted API) to write answers from the retrieved statements; "
+        "unset = extractive answers only.",
+    )
+    llm_model: str = Field("", description="The model name the endpoint serves (AIRQ_LLM_URL).")
+    llm_api_key: SecretStr | None = Field(None, description="Its API key, if it needs one.")
+    llm_timeout: float = Field(
+        60.0, gt=0, le=600, description="Seconds to wait for the model; then the extractive answer."
+    )
     top_k: int = Field(5, ge=1, le=50, description="Passages an answer draws on.")
     ingest_workers: int = Field(2, ge=1, le=32)
     max_question_chars: int = Field(2000, ge=10)
@@ -82,11 +93,11 @@ class Settings(BaseSettings):
             return [h.strip() for h in text.split(",") if h.strip()] or None
         return value
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "llm_url")
     @classmethod
     def _url_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("AIRQ_CHROMA_URL must start with http:// or https://")
+            raise ValueError("must start with http:// or https://")
         return value or None
 
 

@@ -127,6 +127,25 @@ class Citation(BaseModel):
     score: float
 
 
+Verdict = Literal["supported", "partly", "not_found"]
+
+
+class CheckedSentence(BaseModel):
+    """One sentence of a checked text and what the documents say to it (fixed schema)."""
+
+    sentence: str
+    verdict: Verdict = Field(
+        description="supported: a verified quote says it, specifics and all; partly: a close "
+        "statement lacks some of its specifics (see unmatched); not_found: nothing close says it."
+    )
+    citations: list[Citation] = Field(default_factory=list, description="The evidence, verified on its page.")
+    unmatched: list[str] = Field(
+        default_factory=list,
+        description="The sentence's specifics the evidence lacks: 'number: 15', 'obligation: …', "
+        "'document: …', 'negation: …', 'name: …', 'who: …', 'wording: …'.",
+    )
+
+
 class Answer(BaseModel):
     """The JSON answer schema (fixed: other tools read it)."""
 
@@ -156,3 +175,22 @@ class Answer(BaseModel):
         description="Documents the question asks about that the manifest knows but this index lacks; "
         "the answer then abstains and says how to add them.",
     )
+    mode: Literal["extractive", "generated"] = Field(
+        "extractive",
+        description="extractive: the documents' own sentences; generated: written by the model "
+        "AIRQ_LLM_URL serves, every sentence checked against the statements it cites.",
+    )
+    model: str | None = Field(None, description="The model that wrote a generated answer.")
+    claims: list[CheckedSentence] = Field(
+        default_factory=list,
+        description="Generated mode: every sentence the model wrote, with its verdict against what "
+        "it cited; only supported ones are in 'answer'.",
+    )
+    mode_note: str = Field("", description="Why a generated answer fell back to the extractive one.")
+
+
+class CheckReport(BaseModel):
+    sentences: list[CheckedSentence]
+    summary: str = Field(description="'14 supported, 3 partly, 5 not found'.")
+    counts: dict[str, int]
+    timings_ms: dict[str, float] = Field(default_factory=dict)

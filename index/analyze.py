@@ -149,26 +149,28 @@ class QueryAnalyzer:
             for h in hs
         ]
 
-    def docs_named(self, text: str) -> list[str]:
-        found: list[tuple[int, str]] = []
-        taken: list[tuple[int, int]] = []
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """Where the text names an indexed document: (start, end, doc), in reading order; the
+        longest alias wins where two overlap."""
+        found: list[tuple[int, int, str]] = []
         for pattern, doc in self._aliases:
             for m in pattern.finditer(text):
-                if any(m.start() < e and s < m.end() for s, e in taken):
+                if any(m.start() < e and s < m.end() for s, e, _ in found):
                     continue
-                taken.append((m.start(), m.end()))
-                found.append((m.start(), doc))
-        found.sort()
-        return list(dict.fromkeys(d for _, d in found))
+                found.append((m.start(), m.end(), doc))
+        return sorted(found)
 
-    def not_indexed(self, text: str, named: Sequence[str]) -> list[str]:
+    def docs_named(self, text: str) -> list[str]:
+        return list(dict.fromkeys(d for _, _, d in self.mentions(text)))
+
+    def not_indexed(self, text: str, named: Sequence[str], by_publisher: bool = True) -> list[str]:
         """Manifest documents the question asks about that this index does not hold: named
-        outright (loosely), or — when it names no indexed document — through a publisher
-        none of whose documents is indexed ("what does DHS expect of cloud providers?"),
-        the one whose title shares most words with the question."""
+        outright (loosely), or — when it names no indexed document and ``by_publisher`` — through
+        a publisher none of whose documents is indexed ("what does DHS expect of cloud
+        providers?"), the one whose title shares most words with the question."""
         found = [(m.start(), d) for p, d in self._absent for m in [p.search(text)] if m]
         out = list(dict.fromkeys(d for _, d in sorted(found)))
-        if out or named:
+        if out or named or not by_publisher:
             return out
         for m in _PUBLISHER.finditer(text):
             token = "DHS" if m.group(2) else m.group(1)

@@ -37,7 +37,9 @@ class FakeAnswerer:
 def fake_engine(answerer: FakeAnswerer) -> Any:
     catalog = SimpleNamespace(unknown=lambda docs: [], doc_ids=[], manifest={"docs": {}})
     analyzer = SimpleNamespace(docs_named=lambda text: [])
-    return SimpleNamespace(answerer=answerer, retriever=SimpleNamespace(catalog=catalog, analyzer=analyzer))
+    return SimpleNamespace(
+        answerer=answerer, ask=answerer.run, retriever=SimpleNamespace(catalog=catalog, analyzer=analyzer)
+    )
 
 
 def fake_app(tmp_path: Path, answerer: FakeAnswerer, **settings: Any) -> FastAPI:
