@@ -61,6 +61,8 @@ def settings() -> Settings:
 
 # --------------------------------------------------------------------------- corpus
 
+FRAMEWORK = "dhs-ai-roles-framework"  # the document airq is built around
+
 
 @corpus_app.command("list")
 def corpus_list(
@@ -121,14 +123,45 @@ def corpus_fetch(
             bar.update(tasks[doc_id], completed=done)
 
         results = fetch(docs, folder, from_dir=from_dir, progress=progress)
-    for r in results:
-        if r.usable:
-            out.print(f"[green]{r.outcome.value:>15}[/] {r.doc.id}")
-        else:
-            out.print(f"[red]{r.outcome.value:>15}[/] {r.doc.id}: {r.message}", highlight=False)
-            out.print(f"{'':>15}   get it from {r.doc.url}", highlight=False)
-            out.print(f"{'':>15}   then: airq corpus fetch {r.doc.id} --from FOLDER", highlight=False)
-    if not any(r.outcome is not Outcome.FAILED for r in results):
+    ready = [r for r in results if r.usable]
+    missing = [r for r in results if r.outcome is Outcome.MISSING]
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    for r in ready:
+        out.print(f"[green]{r.outcome.value:>15}[/] {r.doc.id}")
+    if missing:
+        out.print(f"\nNot in {from_dir}, so not indexed (each can be added later):", highlight=False)
+        for r in missing:
+            out.print(f"[yellow]{'missing':>15}[/] {r.doc.id}: {r.doc.title}", highlight=False)
+            out.print(f"{'':>15}   from {r.doc.url}", style="dim", highlight=False)
+    for r in failed:
+        out.print(f"[red]{'failed':>15}[/] {r.doc.id}: {r.message}", highlight=False)
+        out.print(f"{'':>15}   get it from {r.doc.url}", highlight=False)
+        out.print(f"{'':>15}   then: airq corpus fetch {r.doc.id} --from FOLDER", highlight=False)
+    out.print(
+        f"\n{len(ready)} of {len(results)} documents ready in {folder}"
+        + (f", {len(missing)} missing" if missing else "")
+        + (f", {len(failed)} failed" if failed else "")
+        + ".",
+        style="bold",
+        highlight=False,
+    )
+    if missing or failed:
+        out.print(
+            "airq indexes the ready ones (`airq ingest`); a question about a missing document is "
+            "answered with a note that it is not indexed, never from another document's text. To add "
+            "one: save it as <id>.pdf in a folder, then `airq corpus fetch ID --from FOLDER` and "
+            "`airq ingest`.",
+            highlight=False,
+        )
+        main_doc = next((r.doc for r in missing + failed if r.doc.id == FRAMEWORK), None)
+        if main_doc is not None:
+            out.print(
+                f"Among them is {main_doc.title} ({FRAMEWORK}), the guidance airq is about: "
+                f"download it from {main_doc.url} and run `airq corpus fetch {FRAMEWORK} --from FOLDER`.",
+                style="yellow",
+                highlight=False,
+            )
+    if not ready:
         fail("no document is usable; fetch at least one (see above)")
 
 

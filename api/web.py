@@ -19,8 +19,9 @@ import time
 from collections.abc import Sequence
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,14 +184,13 @@ def _hashes(html: str, tag: str) -> str:
 
 
 def _docs_page(response: HTMLResponse) -> HTMLResponse:
-    """FastAPI's docs pages load their UI from a CDN (when one is reachable) and carry one inline
-    script: that script is allowed by its hash, and the CDN for these pages only."""
+    """The docs page loads Swagger UI from this server (``/static/swagger``, the
+    swagger-ui-bundle package's copy: no CDN, so it works offline) and carries one inline
+    script, allowed by its hash."""
     html = bytes(response.body).decode()
-    cdn = "https://cdn.jsdelivr.net"
     policy = (
-        f"default-src 'self'; script-src 'self' {cdn} {_hashes(html, 'script')}; "
-        f"style-src 'self' {cdn} https://fonts.googleapis.com 'unsafe-inline'; "
-        "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
+        f"default-src 'self'; script-src 'self' {_hashes(html, 'script')}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
     response.headers["Content-Security-Policy"] = policy
@@ -198,12 +198,23 @@ def _docs_page(response: HTMLResponse) -> HTMLResponse:
 
 
 def add_docs(app: FastAPI) -> None:
-    """/docs and /redoc, as FastAPI serves them, with a policy that lets them run."""
+    """/docs: Swagger UI from the local copy; /redoc leads there (ReDoc has no local copy)."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
-        return _docs_page(get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - Swagger UI"))
+        return _docs_page(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title=f"{app.title} - API docs",
+                swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                swagger_css_url="/static/swagger/swagger-ui.css",
+                swagger_favicon_url="data:,",
+            )
+        )
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return _docs_page(get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc"))
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs")

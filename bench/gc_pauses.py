@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 import time
 from pathlib import Path
 
-from core.settings import get_settings
-from qa.service import load_engine, settle
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the packages, not bench/ingest.py, are "ingest"
 
 
 def main() -> None:
+    from core.settings import get_settings
+    from qa.service import load_engine, settle
+
     engine = load_engine(get_settings())  # not settled yet
     lines = (ROOT / "eval" / "datasets" / "dev.jsonl").read_text().splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]

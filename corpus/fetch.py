@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     ALREADY = "already present"
     DOWNLOADED = "downloaded"
     COPIED = "copied"
+    MISSING = "missing"  # not in the folder copied from: nothing went wrong, it is just not there
     FAILED = "failed"
 
 
@@ -40,7 +41,7 @@ class FetchResult:
 
     @property
     def usable(self) -> bool:
-        return self.outcome is not Outcome.FAILED
+        return self.outcome not in (Outcome.FAILED, Outcome.MISSING)
 
 
 def _atomic_place(src_write: Callable[[Path], str], dest: Path, expected: str | None) -> str:
@@ -71,7 +72,7 @@ def copy_from(doc: DocumentInfo, folder: Path, corpus_dir: Path) -> FetchResult:
     """Copy the document from a local folder (by id or by its official file name)."""
     found = _candidates(doc, folder)
     if not found:
-        return FetchResult(doc, Outcome.FAILED, f"not in {folder} (looked for {doc.id}.pdf)")
+        return FetchResult(doc, Outcome.MISSING, f"not in {folder} (looked for {doc.id}.pdf)")
     src = found[0]
 
     def write(tmp: Path) -> str:

@@ -174,6 +174,11 @@ def class_members(text: str) -> dict[str, dict[str, str]]:
 
 
 _FRAME = re.compile(r"^[A-Z][a-z'’-]*(?:\s+[a-z][a-z'’-]*){1,4}:\s+(?=\S)")  # "Vendor questionnaire answer: "
+_FOLLOWS = re.compile(
+    r"^(?:our|we|the (?:company|organization|utility|program))\b.{0,60}?\b(?:follows?|aligns? with|adopts?|"
+    r"implements?|is based on|is consistent with|complies with|mirrors?)\s+(.+?),\s+which\s+(.+)$",
+    re.IGNORECASE,
+)
 _MARKDOWN = re.compile(r"^\s*(?:#{1,6}\s+|[-*+•]\s+|\d{1,3}[.)]\s+|>\s*)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
 
@@ -394,6 +399,10 @@ class SupportChecker:
     def _claim(self, sentence: str) -> _Claim:
         # "Vendor questionnaire response: …" labels the text, it is not part of the claim.
         sentence = _FRAME.sub("", sentence)
+        # "Our program follows the AI RMF, which is intended for voluntary use": the claim is
+        # what the relative clause says of the guidance.
+        if m := _FOLLOWS.match(sentence):
+            sentence = f"{m.group(1)} {m.group(2)}"
         analysis = self.retriever.analyzer.run(sentence)
         unnamed = re.sub(r"['’]s\b", "", self.retriever.analyzer.without_names(sentence))
         return _Claim(

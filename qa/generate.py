@@ -26,6 +26,7 @@ from qa.question import read
 STATEMENTS = 8  # numbered statements the model is given
 MAX_TOKENS = 600
 _MARKER = re.compile(r"\s*\[(\d{1,2})\]")
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,2}\])+)")
 # A quoted run of three words or more inside a generated sentence must be the source's own words.
 _QUOTED = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 
@@ -83,7 +84,9 @@ class Generator:
         return out
 
     def complete(self, question: str, numbered: Sequence[tuple[Citation, Candidate]]) -> str:
-        listing = "\n".join(f"[{cite.n}] ({self.answerer.place(cite)}) {cite.quote}" for cite, _ in numbered)
+        listing = "\n".join(
+            f"[{cite.n}] {cite.quote}\n    (source: {self.answerer.place(cite)})" for cite, _ in numbered
+        )
         try:
             reply = self.client.chat.completions.create(
                 model=self.model,
@@ -111,6 +114,8 @@ class Generator:
         numbers it cited."""
         by_n = {cite.n: (cite, c) for cite, c in numbered}
         out: list[tuple[CheckedSentence, list[int]]] = []
+        # "… are managed. [3] Risk …": the markers after a full stop belong to the sentence before.
+        text = _AFTER_STOP.sub(r"\2\1", text)
         for raw in split_sentences(text):
             marks = [int(n) for n in _MARKER.findall(raw)]
             sentence = _MARKER.sub("", raw).strip()
@@ -132,6 +137,8 @@ class Generator:
                 continue
             checked = self.checker.run(sentence, among=[by_n[n][1] for n in named])
             unmatched = list(checked.unmatched) + [f"citation: [{n}] is no statement given" for n in wrong]
+            if checked.verdict != "supported" and not unmatched:
+                unmatched.append(f"citation: {''.join(f'[{n}]' for n in named)} does not say this")
             for q in _QUOTED.findall(sentence):
                 if not any(quote_form(q) in quote_form(c.quote) for c in cites):
                     unmatched.append(f"quote: “{q}” is not the cited statement's wording")
@@ -202,6 +209,8 @@ def _fallback(base: Answer, why: str, claims: Sequence[CheckedSentence] = ()) ->
 
 def _reason(exc: Exception, timeout: float) -> str:
     name = type(exc).__name__
+    if "JSONDecode" in name:
+        return "its reply was not JSON"
     if "Timeout" in name:
         return f"no reply within {timeout:g} s"
     if "Connection" in name:

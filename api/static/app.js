@@ -19,6 +19,14 @@ const els = {
   paneTitle: $("#pdf-title"),
   paneLink: $("#pdf-open-tab"),
   paneClose: $("#pdf-close"),
+  modeAsk: $("#mode-ask"),
+  modeCheck: $("#mode-check"),
+  checkView: $("#check-view"),
+  checkForm: $("#check-form"),
+  checkText: $("#check-text"),
+  checkRun: $("#check-run"),
+  checkSummary: $("#check-summary"),
+  checkResults: $("#check-results"),
 };
 
 const BUSY_TRIES = 5;  // asks of one question while the server says it is busy (503 + Retry-After)
@@ -342,6 +350,74 @@ function citationItem(c, turnId) {
   return item;
 }
 
+// ---------- checking a text ----------
+
+const VERDICTS = {
+  supported: { mark: "✔", label: "Supported" },
+  partly: { mark: "◐", label: "Partly supported" },
+  not_found: { mark: "✘", label: "Not found" },
+};
+
+function setMode(mode) {
+  const checking = mode === "check";
+  els.modeAsk.setAttribute("aria-selected", String(!checking));
+  els.modeCheck.setAttribute("aria-selected", String(checking));
+  els.checkView.hidden = !checking;
+  els.scroller.hidden = checking;
+  els.form.hidden = checking;
+  document.body.dataset.mode = checking ? "check" : "ask";
+  (checking ? els.checkText : els.question).focus();
+}
+
+async function runCheck(ev) {
+  ev.preventDefault();
+  const text = els.checkText.value;
+  if (!text.trim() || state.busy) return;
+  state.busy = true;
+  els.checkRun.disabled = true;
+  els.checkResults.replaceChildren();
+  els.checkSummary.classList.remove("error");
+  els.checkSummary.textContent = "Checking…";
+  els.checkView.setAttribute("aria-busy", "true");
+  try {
+    const resp = await fetch("/v1/check", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ text }),
+    });
+    if (!resp.ok) throw await errorFromResponse(resp);
+    renderCheck(await resp.json());
+  } catch (err) {
+    els.checkSummary.classList.add("error");
+    els.checkSummary.textContent = err.status ? `Could not check (HTTP ${err.status}): ${err.message}` : `Could not check: ${err.message}`;
+  } finally {
+    state.busy = false;
+    els.checkRun.disabled = false;
+    els.checkView.removeAttribute("aria-busy");
+  }
+}
+
+function renderCheck(report) {
+  const run = ++state.turnCount;
+  els.checkSummary.textContent = `${report.summary}.`;
+  els.checkResults.replaceChildren();
+  report.sentences.forEach((s, i) => {
+    const v = VERDICTS[s.verdict] || { mark: "?", label: s.verdict };
+    const item = h("li", { class: `check-item verdict-${s.verdict}`, "data-verdict": s.verdict },
+      h("p", { class: "check-sentence" },
+        h("span", { class: "verdict-badge", text: `${v.mark} ${v.label}` }), " ", s.sentence));
+    if (Array.isArray(s.unmatched) && s.unmatched.length) {
+      item.append(h("ul", { class: "unmatched", "aria-label": "Not in the source" },
+        s.unmatched.map((u) => h("li", { text: u }))));
+    }
+    if (Array.isArray(s.citations) && s.citations.length) {
+      item.append(h("ol", { class: "citations" }, s.citations.map((c) => citationItem(c, `c${run}-${i}`))));
+    }
+    els.checkResults.append(item);
+  });
+  els.announcer.textContent = report.summary;
+}
+
 // ---------- PDF pane ----------
 
 function openPdf(doc, page, short, label, opener) {
@@ -534,6 +610,10 @@ els.newChat.addEventListener("click", () => {
   els.announcer.textContent = "Started a new conversation.";
   els.question.focus();
 });
+
+els.modeAsk.addEventListener("click", () => setMode("ask"));
+els.modeCheck.addEventListener("click", () => setMode("check"));
+els.checkForm.addEventListener("submit", runCheck);
 
 loadDocuments();
 loadRoles();

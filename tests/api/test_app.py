@@ -248,3 +248,27 @@ def test_role_obligations_endpoint(client: TestClient) -> None:
     assert client.get("/v1/roles/astronaut/obligations").status_code == 404
     r = client.get("/v1/roles/ai-developer/obligations", params={"docs": ["nope"]})
     assert r.status_code == 404
+
+
+def test_check_marks_each_sentence_with_verified_evidence(client: TestClient) -> None:
+    text = (
+        "The AI RMF Core is composed of four functions: Govern, Map, Measure and Manage.\n\n"
+        "The AI RMF Core is composed of nine functions."
+    )
+    r = client.post("/v1/check", json={"text": text})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert [s["verdict"] for s in report["sentences"]] == ["supported", "partly"]
+    assert report["summary"] == "1 supported, 1 partly, 0 not found"
+    assert any(u.startswith("number: 9") for u in report["sentences"][1]["unmatched"])
+    for s in report["sentences"]:
+        for c in s["citations"]:
+            page = client.get(f"/v1/documents/{c['doc']}/pages/{c['page']}").json()
+            assert c["verified"] and on_its_pages(c["quote"], page["text"])
+
+
+def test_check_rejects_what_it_cannot_check(client: TestClient) -> None:
+    assert client.post("/v1/check", json={"text": "   "}).status_code == 422
+    assert client.post("/v1/check", json={"text": "Yes."}).status_code == 422
+    r = client.post("/v1/check", json={"text": "ok", "colour": "red"})
+    assert r.status_code == 422 and "colour" in json.dumps(r.json())

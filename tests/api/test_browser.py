@@ -524,3 +524,50 @@ def test_another_site_cannot_frame_the_page(browser: Browser, live_server: str) 
         assert any("frame" in r for r in refused), refused
     finally:
         context.close()
+
+
+def test_check_a_text_marks_each_sentence(page: Page, tmp_path: Path) -> None:
+    """The "Check a text" view: one marked item per sentence, evidence that opens the PDF."""
+    page.locator("#mode-check").click()
+    expect(page.locator("#check-view")).to_be_visible()
+    expect(page.locator("#composer")).to_be_hidden()
+    memo = (
+        "According to the AI RMF, its Core is composed of four functions: Govern, Map, Measure and "
+        "Manage.\n\n"
+        "Every electric utility must file a quarterly AI audit with the Department of Energy."
+    )
+    page.locator("#check-text").fill(memo)
+    with page.expect_response(lambda r: r.url.endswith("/v1/check"), timeout=ANSWER_MS) as info:
+        page.locator("#check-run").click()
+    report = info.value.json()
+    assert report["sentences"][0]["verdict"] == "supported"
+    items = page.locator(".check-item")
+    expect(items).to_have_count(2)
+    expect(page.locator("#check-summary")).to_have_text(report["summary"] + ".")
+    first, second = items.nth(0), items.nth(1)
+    expect(first).to_have_attribute("data-verdict", "supported")
+    expect(first.locator(".verdict-badge")).to_contain_text("Supported")
+    assert second.get_attribute("data-verdict") in ("not_found", "partly")
+    cite = report["sentences"][0]["citations"][0]
+    expect(first.locator(".citation-quote")).to_have_text(cite["quote"])
+    first.locator("button.citation").click()
+    src = page.locator("#pdf-frame").get_attribute("src") or ""
+    assert src.endswith(expected_pdf_src(cite["doc"], cite["page"])), src
+    save_screenshot(page, tmp_path, "check-view.png")
+    page.locator("#mode-ask").click()
+    expect(page.locator("#composer")).to_be_visible()
+
+
+def test_api_docs_render_offline(page: Page, live_server: str, requested_urls: list[str]) -> None:
+    """/docs is Swagger UI from the server's own copy: it lists the endpoints, and nothing but
+    the airq server is contacted (these machines reach no CDN)."""
+    base = live_server.rstrip("/")
+    page.goto("/docs")
+    expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    for path in ("/v1/ask", "/v1/check", "/v1/chat/completions", "/v1/documents"):
+        assert any(p.replace("\u200b", "") == path for p in paths), (path, paths)
+    outside = [u for u in requested_urls if u.startswith(("http", "ws")) and not u.startswith(base)]
+    assert not outside, outside
+    page.goto("/redoc")
+    expect(page).to_have_url(re.compile(r"/docs$"))

@@ -118,7 +118,12 @@ def test_ask_json_batch_and_cite(real_index: Path, tmp_path: Path) -> None:
         "searched_also",
         "form",
         "not_indexed",
+        "mode",
+        "model",
+        "claims",
+        "mode_note",
     }
+    assert ans["mode"] == "extractive" and ans["model"] is None and ans["claims"] == []
     assert ans["searched_also"] == []  # "GenAI profile" names a document; "confabulation" is theirs
     assert ans["not_indexed"] == [] and ans["form"] in ("definition", "fact")
     c = ans["citations"][0]
@@ -275,3 +280,47 @@ def test_a_read_only_data_folder_is_one_line(real_index: Path) -> None:
     assert r.stdout.count("rc=1") == 1 and r.stdout.count("rc=3") == 1, r.stdout
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and all(f"{d}: cannot write there" in e for e in errors), errors
+
+
+def test_check_a_file_and_stdin(real_index: Path, tmp_path: Path) -> None:
+    memo = tmp_path / "memo.md"
+    memo.write_text(
+        "# Memo\n\nThe AI RMF Core is composed of four functions: Govern, Map, Measure and Manage.\n\n"
+        "Operators must report AI incidents to the EPA within 72 hours.\n",
+        encoding="utf-8",
+    )
+    r = airq("check", str(memo), data=real_index)
+    assert r.returncode == 0, r.stderr
+    assert "✔ supported" in r.stdout and "PDF page" in r.stdout
+    assert r.stdout.rstrip().endswith("1 supported, 0 partly, 1 not found.") or "1 supported" in r.stdout
+    exe = str(Path(sys.executable).with_name("airq"))
+    r = subprocess.run(
+        [exe, "check", "-", "--json"],
+        input=memo.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRQ_DATA_DIR": str(real_index)},
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [set(x) for x in rows] == [{"sentence", "verdict", "citations", "unmatched"}] * 2
+    assert rows[0]["verdict"] == "supported" and rows[0]["citations"][0]["verified"]
+    assert rows[1]["verdict"] != "supported"
+
+
+def test_check_bad_input_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "memo.txt"
+    bad.write_bytes(b"\xff\xfe not text")
+    r = airq("check", str(bad), data=tmp_path / "none")
+    assert (
+        r.returncode == 2
+        and "memo.txt: not UTF-8 text" in r.stderr
+        and len(r.stderr.strip().splitlines()) == 1
+    )
+    r = airq("check", str(tmp_path / "missing.md"), data=tmp_path / "none")
+    assert r.returncode == 2 and "missing.md: cannot read" in r.stderr
+    empty = tmp_path / "empty.md"
+    empty.write_text("   \n", encoding="utf-8")
+    r = airq("check", str(empty), data=tmp_path / "none")
+    assert r.returncode == 2 and "no text to check" in r.stderr

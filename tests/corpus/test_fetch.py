@@ -106,7 +106,7 @@ def test_copy_from_folder_by_id_or_official_name(tmp_path: Path) -> None:
     assert r.outcome is Outcome.COPIED
     assert (tmp_path / "files" / "test-doc.pdf").read_bytes() == BODY
     [r2] = fetch([_doc("https://x/none.pdf", None)], tmp_path / "f2", from_dir=src)
-    assert r2.outcome is Outcome.FAILED and "looked for test-doc.pdf" in r2.message
+    assert r2.outcome is Outcome.MISSING and "looked for test-doc.pdf" in r2.message
 
 
 def test_html_instead_of_pdf_and_redirect_loops_fail_cleanly(server: str, tmp_path: Path) -> None:
