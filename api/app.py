@@ -17,10 +17,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from mcp.server.transport_security import TransportSecuritySettings
 
 from api import errors
 from api.deps import AppState
 from api.limits import Admission, AuthThrottle, ShedLoad
+from api.mcp import ToolError, build_mcp
 from api.routes import ask, check, cite, documents, health, ingest, openai, roles
 from api.schemas import QUESTION_MARK
 from api.web import BodyLimit, HostCheck, SecurityHeaders, add_docs, default_allowed_hosts
@@ -39,12 +41,15 @@ def create_app(
     state = AppState(settings or get_settings())
     s = state.settings
 
+    mcp_server = build_mcp(lambda: _engine_for_tools(state), state.lock)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         if load and state.engine is None:
             threading.Thread(target=_follow, args=(state, stop), name="airq-follow", daemon=True).start()
-        yield
+        async with mcp_server.session_manager.run():
+            yield
         stop.set()
         state.release_all()
 
@@ -65,6 +70,15 @@ def create_app(
     errors.install(app)
     app.add_exception_handler(openai.OpenAIError, openai.openai_error_response)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # MCP over streamable HTTP at /mcp: stateless (any process behind a load balancer can take
+    # any request), plain JSON replies; the Host check is the app's own (api.web.HostCheck).
+    tools = mcp_server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    app.router.routes.extend(tools.routes)
     add_docs(app)
 
     @app.get("/", include_in_schema=False)
@@ -88,6 +102,13 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _engine_for_tools(state: AppState) -> Any:
+    """The engine answering now, for the MCP tools; while none is, the reason /readyz gives."""
+    if state.engine is None:
+        raise ToolError(state.error or "the index is loading; retry in a few seconds")
+    return state.engine
 
 
 def _follow(state: AppState, stop: threading.Event) -> None:

@@ -494,6 +494,19 @@ def check(
 
 
 @app.command()
+def mcp() -> None:
+    """Serve airq's tools (ask, cite, obligations, check, list_documents, get_page) and the pages
+    as resources over MCP on standard input/output, for assistants and editors that speak MCP."""
+    import threading
+
+    from api.mcp import build_mcp
+
+    _check_docs_early(settings(), [])
+    engine = _engine()
+    build_mcp(lambda: engine, threading.Lock()).run("stdio")
+
+
+@app.command()
 def obligations(
     role: Annotated[str, typer.Option(help="A role id: see `airq roles`.")],
     topic: Annotated[str | None, typer.Option(help="Only what concerns this, best first.")] = None,

@@ -49,7 +49,7 @@ _NUMBER_WORDS = {
             "fifteen sixteen seventeen eighteen nineteen twenty",
         )
     )
-    if w != "one"  # "one of the actions" counts nothing
+    if w not in ("zero", "one")  # "one of the actions" counts nothing, "Zero Trust" is a name
 }
 _NUMBER = re.compile(
     r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.])\d+(?:\.\d+)?(?:\s?%|\s?percent\b)?|\b(?:"
@@ -68,7 +68,8 @@ _RECOMMEND = re.compile(
 _PERMIT = re.compile(r"\b(?:may|might|can|could|optional\w*|consider\w*)\b", re.IGNORECASE)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|neither|nor|without|cannot|nothing|lacks?|lacking|fails? to|failing to|"
-    r"unable to|rather than|instead of|absence of|absent|out(?= of scope))\b|n['’]t\b",
+    r"unable to|inability to|impossible to|rather than|instead of|absence of|absent|out(?= of scope))\b|"
+    r"n['’]t\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![\w-])(?:[A-Z]{2,}[a-z]?s?|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]{2,})\b")
@@ -463,7 +464,7 @@ class SupportChecker:
             lost = [
                 name
                 for name in run
-                if name not in claim.identifiers
+                if not any(name in ident for ident in claim.identifiers)  # "MANAGE" of "MANAGE 1.1"
                 and not (
                     re.search(rf"\b{re.escape(name.rstrip('s'))}", named)
                     if name.isupper()
@@ -475,7 +476,8 @@ class SupportChecker:
                 if re.search(rf"\b{''.join(w[0] for w in run[k:])}\b", named):
                     lost = [n for n in lost if n not in run[k:]]
                     break
-            missing += [f"name: {name}" for name in lost]
+            # Shown as the sentence's words: "Homeland Security", not "Homeland" and "Security".
+            missing += [f"name: {' '.join(w for w in run if w in lost)}"] if lost else []
         # "the Map function" where the statement speaks of the Govern function: the section
         # (under MAP) stands in only when the statement names no function itself.
         said = _functions(whole) or _functions(c.chunk.section)

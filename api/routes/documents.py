@@ -33,7 +33,8 @@ def _known(engine: Any, doc: str) -> dict[str, Any]:
     return info
 
 
-def _out(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> DocumentOut:
+def describe(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> DocumentOut:
+    """A document as GET /v1/documents lists it (the MCP tool `list_documents` too)."""
     cat = engine.retriever.catalog
     built = cat.manifest["docs"].get(doc)
     m = manifest.get(doc)
@@ -56,7 +57,7 @@ def documents(engine: EngineDep) -> list[DocumentOut]:
     manifest = by_id(load_manifest())
     indexed = list(engine.retriever.catalog.doc_ids)
     others = [d for d in manifest if d not in indexed]
-    return [_out(engine, d, manifest) for d in [*indexed, *others]]
+    return [describe(engine, d, manifest) for d in [*indexed, *others]]
 
 
 @router.get("/{doc}", response_model=DocumentOut, responses=responses(404, 422, 503))
@@ -64,7 +65,7 @@ def document(doc: DocId, engine: EngineDep) -> DocumentOut:
     manifest = by_id(load_manifest())
     if doc not in engine.retriever.catalog.doc_ids and doc not in manifest:
         raise HTTPException(404, detail=f"document {doc!r} is unknown; see GET /v1/documents")
-    return _out(engine, doc, manifest)
+    return describe(engine, doc, manifest)
 
 
 @router.get("/{doc}/pages/{n}", response_model=PageOut, responses=responses(404, 422, 503))

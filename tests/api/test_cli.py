@@ -324,3 +324,19 @@ def test_check_bad_input_is_one_line(tmp_path: Path) -> None:
     empty.write_text("   \n", encoding="utf-8")
     r = airq("check", str(empty), data=tmp_path / "none")
     assert r.returncode == 2 and "no text to check" in r.stderr
+
+
+def test_the_readme_check_example_is_a_real_run(real_index: Path) -> None:
+    """README's `airq check docs/examples/memo.md` block: the same sentences, verdicts, what
+    each lacks and the summary as a run now (the quotes are checked by the other tests)."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ airq check docs/examples/memo.md\n", 1)[1].split("```", 1)[0]
+    r = airq("check", str(root / "docs" / "examples" / "memo.md"), data=real_index)
+    assert r.returncode == 0, r.stderr
+
+    def verdicts(text: str) -> list[str]:
+        keep = ("1.", "2.", "3.", "4.", "5.", "6.", "not in the source:")
+        return [x.strip() for x in text.splitlines() if x.strip().startswith(keep) or x.endswith("found.")]
+
+    assert verdicts(r.stdout) == verdicts(block)
