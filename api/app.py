@@ -18,9 +18,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import AppState
+from api.errors import error_response
 from api.limits import Admission, AuthThrottle, ShedLoad
 from api.mcp import ToolError, build_mcp
 from api.routes import ask, check, cite, documents, health, ingest, openai, roles
@@ -42,14 +45,19 @@ def create_app(
     s = state.settings
 
     mcp_server = build_mcp(lambda: _engine_for_tools(state), state.lock)
+    mcp_endpoint = _McpEndpoint()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         if load and state.engine is None:
             threading.Thread(target=_follow, args=(state, stop), name="airq-follow", daemon=True).start()
+        # A session manager runs once: each start of the app (a TestClient may start one app
+        # several times) gets its own.
+        mcp_endpoint.app = _mcp_app(mcp_server)
         async with mcp_server.session_manager.run():
             yield
+        mcp_endpoint.app = None
         stop.set()
         state.release_all()
 
@@ -70,15 +78,7 @@ def create_app(
     errors.install(app)
     app.add_exception_handler(openai.OpenAIError, openai.openai_error_response)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    # MCP over streamable HTTP at /mcp: stateless (any process behind a load balancer can take
-    # any request), plain JSON replies; the Host check is the app's own (api.web.HostCheck).
-    tools = mcp_server.streamable_http_app(
-        streamable_http_path="/mcp",
-        stateless_http=True,
-        json_response=True,
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-    )
-    app.router.routes.extend(tools.routes)
+    app.router.routes.append(Route("/mcp", endpoint=mcp_endpoint))
     add_docs(app)
 
     @app.get("/", include_in_schema=False)
@@ -102,6 +102,36 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+class _McpEndpoint:
+    """/mcp: the MCP server's streamable HTTP handler of the app's current run."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            await error_response(scope, 503, "the server is starting or stopping; retry")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+def _mcp_app(server: Any) -> ASGIApp:
+    """MCP over streamable HTTP: stateless (any process behind a load balancer can take any
+    request), plain JSON replies; the Host check is the app's own (``api.web.HostCheck``)."""
+    tools = server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    route = tools.routes[0]
+    assert isinstance(route, Route)
+    endpoint: ASGIApp = route.endpoint
+    return endpoint
 
 
 def _engine_for_tools(state: AppState) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
@@ -105,6 +106,9 @@ def safe_text(value: object, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_PARAM = re.compile(r"^([a-z_]+(?:\.[\w]+)*(?:\[\d+\])?(?:\.[a-z_]+)?): ")
+
+
 def _is_openai(scope: Scope) -> bool:
     route = scope.get("route")
     path = route.path if isinstance(route, Route) else scope.get("path", "")
@@ -127,6 +131,9 @@ def error_response(
     openai = _is_openai(scope) if openai is None else openai
     if openai:
         kind = "server_error" if status >= 500 else "invalid_request_error"
+        if param is None and status < 500 and (m := _PARAM.match(detail)):
+            param = m.group(1)  # "messages: the last message must be the user's" names its field
+            code = code or "invalid_value"
         body: BaseModel = OpenAIErrorBody(
             error=OpenAIErrorDetail(message=detail, type=kind, param=param, code=code)
         )

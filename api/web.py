@@ -184,7 +184,7 @@ def _hashes(html: str, tag: str) -> str:
 
 
 def _docs_page(response: HTMLResponse) -> HTMLResponse:
-    """The docs page loads Swagger UI from this server (``/static/swagger``, the
+    """The docs page loads Swagger UI from this server (``/swagger-ui``, the
     swagger-ui-bundle package's copy: no CDN, so it works offline) and carries one inline
     script, allowed by its hash."""
     html = bytes(response.body).decode()
@@ -201,7 +201,7 @@ def add_docs(app: FastAPI) -> None:
     """/docs: Swagger UI from the local copy; /redoc leads there (ReDoc has no local copy)."""
     from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount("/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
@@ -209,8 +209,8 @@ def add_docs(app: FastAPI) -> None:
             get_swagger_ui_html(
                 openapi_url="/openapi.json",
                 title=f"{app.title} - API docs",
-                swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                swagger_css_url="/static/swagger/swagger-ui.css",
+                swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
+                swagger_css_url="/swagger-ui/swagger-ui.css",
                 swagger_favicon_url="data:,",
             )
         )

@@ -596,6 +596,8 @@ class SupportChecker:
         counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "partly", "not_found")}
         summary = (
             f"{counts['supported']} supported, {counts['partly']} partly, {counts['not_found']} not found"
+            if results
+            else "no sentence of three words or more to check"
         )
         ms = round((time.perf_counter() - t0) * 1000, 1)
         return CheckReport(sentences=results, summary=summary, counts=counts, timings_ms={"total": ms})

@@ -38,15 +38,21 @@ async def ask(body: AskRequest, state: StateDep, engine: EngineDep, admit: Admit
         return await _answer(state, engine, body.question, docs, body.role, body.k)
 
 
-async def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
-    """Resolve the latest turn against earlier ones, answer it, say what was carried."""
+def check_chat(state: AppState, engine: Any, body: ChatRequest) -> tuple[list[Turn], list[str]]:
+    """The conversation's turns and documents, or the HTTP error that names what is wrong:
+    checked before any answering starts (and before a stream's first event)."""
     turns = [Turn(m.role, m.content) for m in body.messages if m.role != "system"]
     if not turns or turns[-1].role != "user":
         raise HTTPException(422, detail="messages: the last message must be the user's question")
     for i, m in enumerate(body.messages):  # every question counts, not only the last
         if m.role == "user":
             check_question(state, m.content, f"messages[{i}].content")
-    docs = check_docs(engine, body.docs)
+    return turns, check_docs(engine, body.docs)
+
+
+async def chat_reply(state: AppState, engine: Any, body: ChatRequest) -> ChatReply:
+    """Resolve the latest turn against earlier ones, answer it, say what was carried."""
+    turns, docs = check_chat(state, engine, body)
     taxonomy = engine.answerer.taxonomy
     analyzer = engine.retriever.analyzer
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.deps import EngineDep, StateDep
+from api.deps import AppState, EngineDep, StateDep
 from api.errors import StrictJSONRoute, error_response, responses
 from api.limits import Admit
-from api.routes.ask import chat_reply, pieces
+from api.routes.ask import chat_reply, check_chat, pieces
 from api.schemas import ChatReply, ChatRequest, OtherMessage, UserMessage
 from core.errors import first_error
 from corpus.roles import ROLE_IDS
@@ -125,8 +125,26 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _stream(reply: ChatReply, cid: str, created: int) -> Iterator[str]:
+async def _stream(
+    state: AppState, engine: Any, req: ChatRequest, admit: Any, cid: str, created: int
+) -> AsyncIterator[str]:
+    """The first chunk (the assistant's role) at once, before the answer is computed, so a
+    client shows progress; then the answer a few words at a time. A failure after the stream
+    began (the queue full, the index reloading) is an OpenAI error event, then [DONE]."""
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
+    try:
+        async with admit:
+            reply = await chat_reply(state, engine, req)
+    except HTTPException as exc:
+        error = {
+            "message": str(exc.detail),
+            "type": "server_error" if exc.status_code >= 500 else "invalid_request_error",
+            "param": None,
+            "code": str(exc.status_code),
+        }
+        yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
+        yield "data: [DONE]\n\n"
+        return
     for piece in pieces(reply.answer + _sources(reply)):
         yield _chunk(cid, created, {"content": piece})
     citations = [c.model_dump() for c in reply.citations]
@@ -150,11 +168,14 @@ def models() -> dict[str, Any]:
 async def completions(body: CompletionRequest, state: StateDep, engine: EngineDep, admit: Admit) -> Any:
     """OpenAI's chat completion, answered by airq (model ``airq``), plain or ``stream: true``."""
     req = _request(body)
-    async with admit:
-        reply = await chat_reply(state, engine, req)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
-        return StreamingResponse(_stream(reply, cid, created), media_type="text/event-stream")
+        check_chat(state, engine, req)  # a bad request is still an HTTP error, not a broken stream
+        return StreamingResponse(
+            _stream(state, engine, req, admit, cid, created), media_type="text/event-stream"
+        )
+    async with admit:
+        reply = await chat_reply(state, engine, req)
     content = reply.answer + _sources(reply)
     prompt_words = sum(len(m.text().split()) for m in body.messages)
     return {

@@ -344,9 +344,9 @@ function citationItem(c, turnId) {
   item.addEventListener("click", (ev) => {
     if (ev.target.closest("button")) return;              // the button handles its own clicks
     if (window.getSelection().toString()) return;         // the user is selecting quote text
-    openPdf(c.doc, c.page, short, label, button);
+    openPdf(c.doc, c.page, short, label, button, c.quote);
   });
-  button.addEventListener("click", () => openPdf(c.doc, c.page, short, label, button));
+  button.addEventListener("click", () => openPdf(c.doc, c.page, short, label, button, c.quote));
   return item;
 }
 
@@ -419,16 +419,135 @@ function renderCheck(report) {
 }
 
 // ---------- PDF pane ----------
+// The cited page is drawn with pdf.js (served by the app, /static/pdfjs) and the quote marked
+// on its text layer; if pdf.js cannot run, the page's text (what quotes are verified against)
+// is shown with the quote marked instead.
 
-function openPdf(doc, page, short, label, opener) {
+const PDFJS = "/static/pdfjs/";
+let pdfjsLib = null;             // the pdf.js module, imported on the first citation opened
+const pdfDocuments = new Map();  // doc id -> loading task promise (a PDF is fetched once)
+let paneRequest = 0;             // the newest open request; older renders stop drawing
+
+async function pdfjs() {
+  if (!pdfjsLib) {
+    pdfjsLib = await import(`${PDFJS}pdf.min.mjs`);
+    pdfjsLib.GlobalWorkerOptions.workerSrc = `${PDFJS}pdf.worker.min.mjs`;
+  }
+  return pdfjsLib;
+}
+
+/** Letters and digits only, lower-cased: how a quote is found again in a page's text, whatever
+ * the PDF did to spaces, hyphens at line ends, ligatures and quote marks. */
+function bare(text) {
+  return String(text).normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+}
+
+/** Mark the text-layer spans that hold the quote; returns how many were marked. */
+function markQuote(spans, quote) {
+  const pieces = spans.map((s) => bare(s.textContent || ""));
+  const joined = pieces.join("");
+  const want = bare(quote);
+  if (!want) return 0;
+  // The whole quote, else its longest run found from the start (a quote ending on the next page).
+  let start = joined.indexOf(want);
+  let length = want.length;
+  while (start < 0 && length > 24) {
+    length = Math.floor(length * 0.8);
+    start = joined.indexOf(want.slice(0, length));
+  }
+  if (start < 0) return 0;
+  let pos = 0;
+  let marked = 0;
+  spans.forEach((span, i) => {
+    const from = pos;
+    pos += pieces[i].length;
+    if (pieces[i].length && pos > start && from < start + length) {
+      span.classList.add("quote-mark");
+      marked += 1;
+    }
+  });
+  return marked;
+}
+
+async function drawPage(view, doc, page, quote, request) {
+  const lib = await pdfjs();
+  if (!pdfDocuments.has(doc)) {
+    const task = lib.getDocument({
+      url: `/v1/documents/${encodeURIComponent(doc)}/pdf`,
+      isEvalSupported: false,
+      standardFontDataUrl: `${PDFJS}standard_fonts/`,
+    });
+    pdfDocuments.set(doc, task.promise);
+  }
+  let pdf;
+  try {
+    pdf = await pdfDocuments.get(doc);
+  } catch (err) {
+    pdfDocuments.delete(doc);  // try again next time
+    throw err;
+  }
+  const p = await pdf.getPage(page);
+  if (request !== paneRequest) return;
+  const natural = p.getViewport({ scale: 1 });
+  const scale = Math.max(0.4, (view.clientWidth - 24) / natural.width);
+  const viewport = p.getViewport({ scale });
+  const ratio = window.devicePixelRatio || 1;
+  const canvas = h("canvas", { width: Math.floor(viewport.width * ratio), height: Math.floor(viewport.height * ratio) });
+  canvas.style.width = `${Math.floor(viewport.width)}px`;
+  canvas.style.height = `${Math.floor(viewport.height)}px`;
+  const layer = h("div", { class: "textLayer" });
+  const sheet = h("div", { class: "pdf-page", "aria-label": `PDF page ${page}` }, canvas, layer);
+  sheet.style.setProperty("--scale-factor", String(scale));
+  sheet.style.width = canvas.style.width;
+  sheet.style.height = canvas.style.height;
+  view.replaceChildren(sheet);
+  await p.render({
+    canvas,
+    canvasContext: canvas.getContext("2d"),
+    viewport,
+    transform: ratio === 1 ? null : [ratio, 0, 0, ratio, 0, 0],
+  }).promise;
+  const text = new lib.TextLayer({ textContentSource: await p.getTextContent(), container: layer, viewport });
+  await text.render();
+  if (request !== paneRequest) return;
+  const marked = markQuote(text.textDivs, quote);
+  view.dataset.marked = String(marked);
+  view.dataset.state = "rendered";
+  const first = layer.querySelector(".quote-mark");
+  if (first) view.scrollTop = Math.max(0, first.offsetTop - view.clientHeight / 3);
+}
+
+/** The fallback: the page's cleaned text, the quote marked where it is found verbatim. */
+async function showPageText(view, doc, page, quote, request) {
+  const body = await getJSON(`/v1/documents/${encodeURIComponent(doc)}/pages/${page}`);
+  if (request !== paneRequest) return;
+  const text = String(body.text || "");
+  const flat = text.replace(/\s+/g, " ");
+  const at = quote ? flat.indexOf(String(quote).replace(/\s+/g, " ")) : -1;
+  const pre = h("div", { class: "page-text" });
+  if (at >= 0) {
+    const len = String(quote).replace(/\s+/g, " ").length;
+    pre.append(flat.slice(0, at), h("mark", { class: "quote-mark", text: flat.slice(at, at + len) }), flat.slice(at + len));
+  } else {
+    pre.append(flat);
+  }
+  view.replaceChildren(h("p", { class: "hint", text: "The PDF could not be drawn here; this is the page's text." }), pre);
+  view.dataset.marked = String(at >= 0 ? 1 : 0);
+  view.dataset.state = "text";
+  pre.querySelector("mark")?.scrollIntoView({ block: "center" });
+}
+
+function openPdf(doc, page, short, label, opener, quote) {
   const url = pdfUrl(doc, page);
-  // Replace the iframe so the viewer always jumps to the page (changing only the #fragment
-  // of an already-open PDF does not reliably navigate).
-  const old = document.getElementById("pdf-frame");
-  const frame = h("iframe", { id: "pdf-frame", title: `PDF: ${short}, ${label}` });
-  frame.addEventListener("load", () => { frame.dataset.loaded = "true"; });
-  frame.src = url;
-  old.replaceWith(frame);
+  const request = ++paneRequest;
+  const view = document.getElementById("pdf-view");
+  view.replaceChildren(h("p", { class: "hint", text: "Loading the page…" }));
+  view.dataset.state = "loading";
+  view.dataset.doc = doc;
+  view.dataset.page = String(page);
+  view.dataset.src = url;
+  view.dataset.marked = "0";
+  view.setAttribute("aria-label", `${short}, ${label}`);
   els.paneTitle.textContent = `${short} — ${label}`;
   els.paneTitle.title = `${docTitle(doc, short)} (PDF page ${page})`;
   els.paneLink.href = url;
@@ -439,14 +558,21 @@ function openPdf(doc, page, short, label, opener) {
   state.paneOpener = opener || null;
   document.querySelectorAll(".citation-item.active").forEach((x) => x.classList.remove("active"));
   if (opener) opener.closest(".citation-item")?.classList.add("active");
+  drawPage(view, doc, page, quote, request).catch(() =>
+    showPageText(view, doc, page, quote, request).catch((err) => {
+      if (request !== paneRequest) return;
+      view.replaceChildren(h("p", { class: "load-error", text: `Could not show the page: ${err.message}` }));
+      view.dataset.state = "error";
+    }));
 }
 
 function closePdf() {
   if (els.pane.hidden) return;
   const focusWasInPane = els.pane.contains(document.activeElement);
+  paneRequest += 1;  // a render still under way stops drawing
   els.pane.hidden = true;
   document.body.classList.remove("pane-open");
-  document.getElementById("pdf-frame").src = "about:blank";
+  document.getElementById("pdf-view").replaceChildren();
   document.querySelectorAll(".citation-item.active").forEach((x) => x.classList.remove("active"));
   if (focusWasInPane && state.paneOpener && document.contains(state.paneOpener)) state.paneOpener.focus();
 }

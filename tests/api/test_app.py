@@ -269,6 +269,8 @@ def test_check_marks_each_sentence_with_verified_evidence(client: TestClient) ->
 
 def test_check_rejects_what_it_cannot_check(client: TestClient) -> None:
     assert client.post("/v1/check", json={"text": "   "}).status_code == 422
-    assert client.post("/v1/check", json={"text": "Yes."}).status_code == 422
+    none = client.post("/v1/check", json={"text": "Yes."})
+    assert none.status_code == 200 and none.json()["sentences"] == []
+    assert none.json()["summary"] == "no sentence of three words or more to check"
     r = client.post("/v1/check", json={"text": "ok", "colour": "red"})
     assert r.status_code == 422 and "colour" in json.dumps(r.json())

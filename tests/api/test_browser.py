@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,16 @@ def tab_until(page: Page, js_predicate: str, key: str = "Tab", limit: int = 60) 
     raise AssertionError(f"{key} x{limit} never focused an element where {js_predicate}")
 
 
+def bare(text: str) -> str:
+    """Letters and digits only, lower-cased (as the page finds a quote on its text layer)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())
+
+
+def marked_text(page: Page) -> str:
+    """The text of the pane's marked spans, in order, as ``bare`` letters."""
+    return bare("".join(page.locator("#pdf-view .quote-mark").all_inner_texts()))
+
+
 def save_screenshot(page: Page, tmp_path: Path, name: str = "chat-page.png") -> None:
     shot = tmp_path / name
     page.screenshot(path=str(shot))
@@ -253,9 +264,21 @@ def test_ask_cite_and_open_pdf(
     cite.click()
     pane = page.locator("#pdf-pane")
     expect(pane).to_be_visible()
-    src = page.locator("#pdf-frame").get_attribute("src") or ""
+    src = page.locator("#pdf-view").get_attribute("data-src") or ""
     assert src.endswith(expected_pdf_src(first["doc"], first["page"])), src
     assert src.endswith(expected_pdf_src(str(doc), int(str(page_no)))), src
+    # pdf.js draws that page, and the quote is marked on it: the marked text is the quote's.
+    view = page.locator("#pdf-view")
+    expect(view).to_have_attribute("data-state", "rendered", timeout=30_000)
+    assert (view.get_attribute("data-doc"), view.get_attribute("data-page")) == (
+        first["doc"],
+        str(first["page"]),
+    )
+    marked = marked_text(page)
+    assert marked and bare(first["quote"])[:60] in marked, (first["quote"], marked[:300])
+    box = view.locator(".quote-mark").first.bounding_box()
+    sheet = view.locator(".pdf-page").bounding_box()
+    assert box and sheet and sheet["y"] <= box["y"] <= sheet["y"] + sheet["height"]
     expect(page.locator("#pdf-title")).to_contain_text(f"p. {label}")
     expect(page.locator("#pdf-close")).to_be_visible()
 
@@ -268,13 +291,9 @@ def test_ask_cite_and_open_pdf(
     assert col and pbox and col["x"] + col["width"] <= pbox["x"] + 1 and pbox["width"] >= 400
 
     # Offline users: nothing but the airq server is ever contacted (no CDN, no web fonts).
-    # (chrome-extension:// URLs are Chromium's built-in PDF viewer.)
     outside = [u for u in requested_urls if u.startswith(("http", "ws")) and not u.startswith(base)]
     assert not outside, outside
 
-    # Let the built-in PDF viewer draw the page before the screenshot.
-    page.wait_for_selector("#pdf-frame[data-loaded=true]", state="attached", timeout=20_000)
-    page.wait_for_timeout(1_500)
     save_screenshot(page, tmp_path)
 
     page.locator("#pdf-close").click()
@@ -358,7 +377,7 @@ def test_keyboard_only(page: Page) -> None:
 
     page.keyboard.press("Enter")
     expect(page.locator("#pdf-pane")).to_be_visible()
-    src = page.locator("#pdf-frame").get_attribute("src") or ""
+    src = page.locator("#pdf-view").get_attribute("data-src") or ""
     assert src.endswith(expected_pdf_src(first["doc"], first["page"])), src
 
     page.keyboard.press("Escape")
@@ -489,11 +508,8 @@ def test_the_page_runs_under_its_content_security_policy(
     _, reply, turn = ask(page, QUESTION)
     assert reply["citations"]
     turn.locator("button.citation").first.click()
-    page.wait_for_selector("#pdf-frame[data-loaded=true]", state="attached", timeout=20_000)
-    src = (page.locator("#pdf-frame").get_attribute("src") or "").split("#")[0]
-    urls = [f.url for f in page.frames]
-    # The PDF itself, not Chromium's error page for a frame its headers refused.
-    assert any(src and src in u for u in urls) and not any(u.startswith("chrome-error:") for u in urls), urls
+    # pdf.js (its module, worker and fonts from this server) draws the page under the policy.
+    expect(page.locator("#pdf-view")).to_have_attribute("data-state", "rendered", timeout=30_000)
     assert page.evaluate("window.__csp") == [] and not policy_reports
 
     # The policy is enforced, and this test would see a violation: an injected inline script
@@ -551,7 +567,7 @@ def test_check_a_text_marks_each_sentence(page: Page, tmp_path: Path) -> None:
     cite = report["sentences"][0]["citations"][0]
     expect(first.locator(".citation-quote")).to_have_text(cite["quote"])
     first.locator("button.citation").click()
-    src = page.locator("#pdf-frame").get_attribute("src") or ""
+    src = page.locator("#pdf-view").get_attribute("data-src") or ""
     assert src.endswith(expected_pdf_src(cite["doc"], cite["page"])), src
     save_screenshot(page, tmp_path, "check-view.png")
     page.locator("#mode-ask").click()
