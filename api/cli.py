@@ -7,6 +7,7 @@ them, so ``airq --help`` and ``airq corpus list`` start instantly.
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -85,6 +86,32 @@ def corpus_list(
     out.print(table)
     usable = sum(s.usable for s in states)
     out.print(f"{usable} of {len(states)} documents usable.")
+    indexed = _indexed_docs(settings())
+    if indexed is None:
+        out.print("Nothing is indexed yet: run `airq ingest`.", style="yellow")
+        return
+    out.print(f"Indexed and answering: {', '.join(indexed) or 'none'}.", highlight=False)
+    if FRAMEWORK not in indexed:
+        out.print(
+            f"The DHS Roles and Responsibilities Framework ({FRAMEWORK}) is not indexed: questions "
+            "about it are answered with a note saying so. To add it: download it from its URL, "
+            f"then `airq corpus fetch {FRAMEWORK} --from FOLDER` and `airq ingest`.",
+            style="yellow",
+            highlight=False,
+        )
+
+
+def _indexed_docs(s: Settings) -> list[str] | None:
+    """The documents of the build answering now (from its manifest, without loading it)."""
+    from index.build import current_dir, has_index
+    from index.catalog import MANIFEST
+
+    if not has_index(s.data_dir):
+        return None
+    try:
+        return list(json.loads((current_dir(s.data_dir) / MANIFEST).read_text(encoding="utf-8"))["docs"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @corpus_app.command("fetch")
@@ -163,6 +190,47 @@ def corpus_fetch(
             )
     if not ready:
         fail("no document is usable; fetch at least one (see above)")
+
+
+@app.command()
+def add(
+    file: Annotated[Path, typer.Argument(help="Your PDF.", show_default=False)],
+    title: Annotated[str | None, typer.Option(help="How answers name it; default: the file's name.")] = None,
+    doc_id: Annotated[
+        str | None, typer.Option("--id", help="Its id (a-z, 0-9, - and .); default: from the file name.")
+    ] = None,
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help='A short name questions may use ("our AI policy").')
+    ] = None,
+) -> None:
+    """Add your own PDF to the corpus, with its checksum; `airq ingest` then indexes it."""
+    import re
+
+    from corpus.manifest import ManifestError, add_local
+    from ingest.pdf import BadPdf, read_pdf
+
+    s = settings()
+    if not file.is_file():
+        fail(f"{file}: no such file; give the path of a PDF", 2)
+    try:
+        pages = len(read_pdf(file).pages)
+    except BadPdf as exc:
+        fail(f"{file}: {exc}", 2)
+    chosen = doc_id or re.sub(r"[^a-z0-9.]+", "-", file.stem.lower()).strip("-.")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{2,80}", chosen):
+        fail(f"--id {chosen!r}: use 3 to 81 characters of a-z, 0-9, '-' and '.'", 2)
+    name = title or file.stem.replace("_", " ").replace("-", " ")
+    try:
+        doc = add_local(file, chosen, name, s.corpus_dir, pages, list(alias or []))
+    except ManifestError as exc:
+        fail(str(exc), 2)
+    except OSError as exc:
+        fail(f"{s.corpus_dir}: cannot write there ({exc.strerror or exc}); check AIRQ_CORPUS_DIR", 2)
+    out.print(
+        f"added {doc.id}: {doc.title} ({pages} pages, sha256 {doc.sha256}) to {s.corpus_dir}; "
+        "run `airq ingest` to index it",
+        highlight=False,
+    )
 
 
 # --------------------------------------------------------------------------- ingest
@@ -587,8 +655,22 @@ def serve(
             "set AIRQ_ALLOWED_HOSTS to the names clients use (guards against DNS rebinding)",
             highlight=False,
         )
-    out.print(f"airq on http://{host}:{port}/  (API docs at /docs)", highlight=False)
-    uvicorn.run(create_app(s, bind_host=host), host=host, port=port, log_level="info")
+    # The port is taken before anything is printed: a port in use is one line, not an address
+    # announced and then a traceback.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        fail(
+            f"--port {port}: cannot listen on {host or 'all interfaces'}:{port} ({exc.strerror or exc}); "
+            "another process is using it: stop that one or choose another --port",
+            2,
+        )
+    out.print(f"airq on http://{host}:{port}/  (API docs at /docs, MCP at /mcp)", highlight=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(s, bind_host=host), log_level="info"))
+    server.run(sockets=[sock])
 
 
 # --------------------------------------------------------------------------- eval

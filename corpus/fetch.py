@@ -149,6 +149,12 @@ def fetch(
         for doc in docs:
             if check(doc, corpus_dir).usable:
                 results.append(FetchResult(doc, Outcome.ALREADY))
+            elif not doc.url:  # added with `airq add`: there is nowhere to fetch it from
+                results.append(
+                    FetchResult(
+                        doc, Outcome.MISSING, "added with `airq add` and since gone; add the file again"
+                    )
+                )
             elif from_dir is not None:
                 results.append(copy_from(doc, from_dir, corpus_dir))
             else:

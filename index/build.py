@@ -33,7 +33,7 @@ import numpy as np
 
 from core.text import collapse_ws
 from core.types import Chunk, Page, ParsedDocument
-from corpus.manifest import State, check, doc_path, load_manifest, sha256_file
+from corpus.manifest import State, check, doc_path, load_manifest, local_manifest_path, sha256_file
 from corpus.roles import load_taxonomy
 from index.adapt import KEEP_MODELS, AdaptConfig, AdaptError, adapted_for, link_tree, prune
 from index.bm25 import BM25Index
@@ -151,7 +151,7 @@ def sources_from_corpus(corpus_dir: Path) -> tuple[list[Source], list[str]]:
     of ".pdf"). A file that cannot be used — a wrong checksum, a broken link, a folder, a
     link out of the folder, no read permission — comes back with its ``problem`` set, so that
     ingest reports it in one line and keeps what it indexed from it before."""
-    docs = load_manifest()
+    docs = load_manifest(local=local_manifest_path(corpus_dir))
     sources: list[Source] = []
     warnings: list[str] = []
     known = {d.id for d in docs}

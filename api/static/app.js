@@ -158,6 +158,15 @@ async function loadDocuments(attempt = 0) {
       els.docs.append(label);
     }
     if (!indexed.length) els.docs.append(h("span", { class: "hint", text: "No documents are indexed yet." }));
+    const framework = docs.find((d) => d.id === "dhs-ai-roles-framework");
+    if (framework && !framework.indexed) {
+      els.docs.append(h("p", {
+        class: "hint framework-missing", id: "framework-missing",
+        text: "The DHS Roles and Responsibilities Framework is not indexed here: answers come from the "
+          + "documents above, and questions about it say so. To add it: airq corpus fetch "
+          + "dhs-ai-roles-framework --from FOLDER, then airq ingest.",
+      }));
+    }
     els.docs.dataset.loaded = "true";
   } catch (err) {
     if (err.status === 503 && attempt < 30) {  // the index is still loading: try again shortly

@@ -587,3 +587,35 @@ def test_api_docs_render_offline(page: Page, live_server: str, requested_urls: l
     assert not outside, outside
     page.goto("/redoc")
     expect(page).to_have_url(re.compile(r"/docs$"))
+
+
+def test_a_390_px_phone_gets_a_short_header_and_the_whole_role_picker(
+    browser: Browser, live_server: str, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
+    pg = context.new_page()
+    try:
+        pg.goto("/")
+        wait_until(pg, "document.querySelectorAll('#role option').length > 1")
+        wait_until(pg, "document.querySelector('#docs').dataset.loaded === 'true'")
+        header = pg.locator("#controls").bounding_box()
+        role = pg.locator("#role").bounding_box()
+        assert header and header["height"] <= 844 / 4, header
+        assert role and role["x"] >= 0 and role["x"] + role["width"] <= 390, role
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # nothing off the side
+        last = pg.locator(".doc-option").last
+        last.scroll_into_view_if_needed()
+        box = last.bounding_box()
+        assert box and box["x"] + box["width"] <= 390  # every document can be reached
+        expect(pg.locator("#question")).to_be_visible()
+        pg.screenshot(path=str(tmp_path / "phone.png"))
+    finally:
+        context.close()
+
+
+def test_the_header_says_the_dhs_framework_is_not_indexed(page: Page) -> None:
+    """The shared corpus lacks the DHS Framework: the page says so, with the command that adds it."""
+    note = page.locator("#framework-missing")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("not indexed")
+    expect(note).to_contain_text("airq corpus fetch dhs-ai-roles-framework")

@@ -340,3 +340,51 @@ def test_the_readme_check_example_is_a_real_run(real_index: Path) -> None:
         return [x.strip() for x in text.splitlines() if x.strip().startswith(keep) or x.endswith("found.")]
 
     assert verdicts(r.stdout) == verdicts(block)
+
+
+def test_a_port_in_use_is_one_line_before_any_address(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = airq("serve", "--port", str(port), data=tmp_path / "none")
+    assert r.returncode == 2 and r.stdout == ""
+    assert (
+        f"--port {port}: cannot listen on 127.0.0.1:{port}" in r.stderr
+        and "choose another --port" in r.stderr
+    )
+    assert "Traceback" not in r.stderr
+
+
+def test_add_your_own_pdf(tmp_path: Path) -> None:
+    from corpus.manifest import load_manifest, local_manifest_path
+    from index.build import sources_from_corpus
+    from tests.pdfmaker import make_pdf
+
+    corpus = tmp_path / "corpus"
+    pdf = make_pdf(
+        tmp_path / "Grid AI Policy.pdf", [["Our grid AI policy.", "Models are tested before use."]]
+    )
+    r = airq("add", str(pdf), "--alias", "our policy", AIRQ_CORPUS_DIR=str(corpus))
+    assert r.returncode == 0, r.stderr
+    assert "added grid-ai-policy: Grid AI Policy (1 pages" in r.stdout and "airq ingest" in r.stdout
+    docs = {d.id: d for d in load_manifest(local=local_manifest_path(corpus))}
+    added = docs["grid-ai-policy"]
+    assert added.title == "Grid AI Policy" and added.aliases == ("our policy",) and added.sha256
+    assert (corpus / "grid-ai-policy.pdf").read_bytes() == pdf.read_bytes()
+    sources, _ = sources_from_corpus(corpus)
+    assert [(s.doc, s.title, s.problem) for s in sources] == [("grid-ai-policy", "Grid AI Policy", None)]
+    listed = airq("corpus", "list", AIRQ_CORPUS_DIR=str(corpus), data=tmp_path / "none")
+    assert "grid-ai-policy" in listed.stdout and "Nothing is indexed yet" in listed.stdout
+    # A changed file is noticed like any other; bad input is one line and changes nothing.
+    (corpus / "grid-ai-policy.pdf").write_bytes(pdf.read_bytes() + b"\n%changed")
+    assert "checksum mismatch" in (sources_from_corpus(corpus)[0][0].problem or "")
+    before = local_manifest_path(corpus).read_text()
+    (tmp_path / "notes.pdf").write_text("not a pdf")
+    r = airq("add", str(tmp_path / "notes.pdf"), AIRQ_CORPUS_DIR=str(corpus))
+    assert r.returncode == 2 and "not a PDF" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = airq("add", str(pdf), "--id", "nist-ai-100-1", AIRQ_CORPUS_DIR=str(corpus))
+    assert r.returncode == 2 and "--id nist-ai-100-1" in r.stderr
+    assert local_manifest_path(corpus).read_text() == before
