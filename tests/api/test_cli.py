@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -388,3 +389,38 @@ def test_add_your_own_pdf(tmp_path: Path) -> None:
     r = airq("add", str(pdf), "--id", "nist-ai-100-1", AIRQ_CORPUS_DIR=str(corpus))
     assert r.returncode == 2 and "--id nist-ai-100-1" in r.stderr
     assert local_manifest_path(corpus).read_text() == before
+
+
+def _readme_block(command: str) -> list[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0].rstrip("\n").split("\n")
+
+
+def _same_line(shown: str, ran: str) -> bool:
+    """A README line is the run's line, or its first 200 characters cut with " …"."""
+    strip = lambda s: re.sub(r"\s*\[\d+\]", "", s)  # noqa: E731 (marker numbers may differ)
+    shown, ran = strip(shown), strip(ran)
+    return shown == ran or (shown.endswith(" …") and ran.startswith(shown[:-2]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "We host an inference API for other companies' models. How should we protect model weights "
+        "from theft?",
+        "What does the DHS framework ask cloud providers to do?",
+    ],
+)
+def test_the_readme_ask_examples_are_real_runs(real_index: Path, question: str) -> None:
+    """Every line of README's pasted answers (before the citation list) is in a run now, and
+    the run's answer has no line the README lacks; order may differ (near-tied passages)."""
+    block = _readme_block(f'airq ask "{question}"')
+    at = next((i for i, x in enumerate(block) if re.match(r"^\[\d+\] ", x)), None)
+    shown = [x for x in (block[:at] if at is not None else block) if x and x != "…"]
+    whole = at is not None  # the answer is pasted whole (only its citation list is cut)
+    r = airq("ask", question, data=real_index)
+    assert r.returncode == 0, r.stderr
+    ran = r.stdout.split("\n\n[1] ", 1)[0].rstrip("\n").split("\n")
+    missing = [x for x in shown if not any(_same_line(x, y) for y in ran)]
+    extra = [y for y in ran if whole and not any(_same_line(x, y) for x in shown)]
+    assert not missing and not extra, (missing, extra)
