@@ -13,10 +13,11 @@ QUESTION ?= We host an inference API for other companies' models. How should we 
 install: $(VENV)/.installed
 
 # torch first and pinned: the CPU build on local disk; anything else pulls CUDA wheels.
+# -qq: errors only (these machines' pip configuration warns about every missing index folder).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -qq torch==2.13.0
+	$(BIN)/pip install -qq -e ".[dev]"
 	touch $@
 
 demo: install

@@ -7,8 +7,8 @@
 set -euo pipefail
 src="${1:?usage: docker/install.sh SRC}"
 py="${PYTHON:-python3}"
-"$py" -m pip install -q --no-cache-dir torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
-"$py" -m pip install -q --no-cache-dir "$src"
+"$py" -m pip install -qq --no-cache-dir torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+"$py" -m pip install -qq --no-cache-dir "$src"
 "$py" - <<'PY'
 from importlib.resources import files
 
