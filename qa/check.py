@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.text import collapse_ws
-from core.types import CheckedSentence, CheckReport, Citation, Page
+from core.types import CheckedSentence, CheckReport, Page
+from corpus.manifest import load_manifest
 from index.analyze import Analysis
 from index.build import MIN_SENTENCE_WORDS, sentence_id
 from index.retrieve import Query
@@ -349,7 +350,6 @@ class Evidence:
     similarity: float
     coverage: float
     unmatched: tuple[str, ...]
-    absent: tuple[tuple[str, float], ...] = ()  # the sentence's words nowhere near, with their IDF
 
     @property
     def support(self) -> float:
@@ -379,8 +379,6 @@ class SupportChecker:
         self.answerer = answerer
         self.retriever = answerer.retriever
         self.catalog = answerer.catalog
-        from corpus.manifest import load_manifest
-
         manifest = {d.id: d for d in load_manifest()}
         # What a statement's document says of itself without repeating it on every page:
         # its title, short names and publisher ("NIST").
@@ -511,9 +509,7 @@ class SupportChecker:
         weight = self.answerer.idf
         total = sum(weight(t) for t in claim.terms) or 1.0
         coverage = sum(weight(t) for t in present) / total
-        near_terms = set(terms(context))
-        absent = tuple(sorted(((t, weight(t)) for t in claim.terms - near_terms), key=lambda x: -x[1]))
-        return Evidence(c, similarity, coverage, tuple(missing), absent)
+        return Evidence(c, similarity, coverage, tuple(missing))
 
     def candidates(self, claim: _Claim, among: Sequence[Candidate] | None = None) -> list[Evidence]:
         """The statements closest to the sentence, judged: from retrieval, or only ``among``
@@ -650,6 +646,3 @@ def attributed(sentence: str, mentions: Sequence[tuple[int, int, str]]) -> tuple
 def _strong_word(text: str) -> str:
     m = _STRONG.search(text)
     return f"“{m.group(0)}”" if m else "must"
-
-
-__all__ = ["Citation", "SupportChecker", "split_sentences"]
