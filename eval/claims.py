@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.errors import first_error
 from core.types import CheckedSentence
-from eval.jsonl import read_objects
+from eval.jsonl import read_models
 
 DEV_CLAIMS = Path(__file__).parent / "datasets" / "claims-dev.jsonl"
 Label = Literal["true", "altered", "absent"]
@@ -49,18 +48,7 @@ class Claim(BaseModel):
 
 
 def load_claims(path: Path) -> list[Claim]:
-    out: list[Claim] = []
-    seen: set[str] = set()
-    for n, row in read_objects(path, ClaimsError):
-        try:
-            c = Claim.model_validate(row)
-        except ValidationError as exc:
-            raise ClaimsError(f"{path}:{n}: {first_error(exc)}") from exc
-        if c.id in seen:
-            raise ClaimsError(f"{path}:{n}: id {c.id!r} repeats; ids must be unique")
-        seen.add(c.id)
-        out.append(c)
-    return out
+    return read_models(path, Claim, ClaimsError)
 
 
 def run_claims(

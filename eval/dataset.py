@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.errors import first_error
 from core.text import loose_form
-from eval.jsonl import read_objects, write_objects
+from eval.jsonl import read_models, write_objects
 
 DEV = Path(__file__).parent / "datasets" / "dev.jsonl"
 ROLES = ("cloud-compute-provider", "ai-developer", "ci-owner-operator", "civil-society", "public-sector")
@@ -80,18 +79,7 @@ class DatasetError(ValueError):
 
 
 def load(path: Path = DEV) -> list[Question]:
-    out: list[Question] = []
-    seen: set[str] = set()
-    for n, row in read_objects(path, DatasetError):
-        try:
-            q = Question.model_validate(row)
-        except ValidationError as exc:
-            raise DatasetError(f"{path}:{n}: {first_error(exc, whole='line')}") from exc
-        if q.id in seen:
-            raise DatasetError(f"{path}:{n}: field 'id': duplicate id {q.id!r}")
-        seen.add(q.id)
-        out.append(q)
-    return out
+    return read_models(path, Question, DatasetError)
 
 
 def check(questions: list[Question], pages: Mapping[tuple[str, int], str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""One reader for the evaluation's JSON Lines files (question sets, role sets, judgements),
+"""One reader for the evaluation's JSON Lines files (question and claims sets, role sets, judgements),
 so a bad file gets the same one-line error, naming file and line, whichever command reads
 it; and one writer, which never leaves a half-written file."""
 
@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import first_error
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def read_objects(path: Path, error: type[ValueError]) -> list[tuple[int, dict[str, Any]]]:
@@ -30,6 +36,24 @@ def read_objects(path: Path, error: type[ValueError]) -> list[tuple[int, dict[st
             raise error(f"{path}:{n}: not a JSON object; one object per line")
         rows.append((n, row))
     return rows
+
+
+def read_models(path: Path, model: type[M], error: type[ValueError]) -> list[M]:
+    """Each line validated as ``model`` (which has an ``id``), ids unique; the first bad line
+    raises ``error`` naming file, line and field."""
+    out: list[M] = []
+    seen: set[str] = set()
+    for n, row in read_objects(path, error):
+        try:
+            item = model.model_validate(row)
+        except ValidationError as exc:
+            raise error(f"{path}:{n}: {first_error(exc, whole='line')}") from exc
+        ident = str(cast(Any, item).id)  # both models have one
+        if ident in seen:
+            raise error(f"{path}:{n}: field 'id': duplicate id {ident!r}")
+        seen.add(ident)
+        out.append(item)
+    return out
 
 
 def write_objects(path: Path, rows: Iterable[dict[str, Any]]) -> None:
