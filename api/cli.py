@@ -86,9 +86,13 @@ def corpus_list(
     out.print(table)
     usable = sum(s.usable for s in states)
     out.print(f"{usable} of {len(states)} documents usable.")
+    from index.build import has_index
+
+    if not has_index(settings().data_dir):
+        out.print("Nothing is indexed yet: run `airq ingest`.", style="yellow")
+        return
     indexed = _indexed_docs(settings())
     if indexed is None:
-        out.print("Nothing is indexed yet: run `airq ingest`.", style="yellow")
         return
     out.print(f"Indexed and answering: {', '.join(indexed) or 'none'}.", highlight=False)
     if FRAMEWORK not in indexed:
@@ -102,12 +106,12 @@ def corpus_list(
 
 
 def _indexed_docs(s: Settings) -> list[str] | None:
-    """The documents of the build answering now (from its manifest, without loading it)."""
-    from index.build import current_dir, has_index
+    """The documents of the build answering now, read from its manifest without loading it;
+    None when that cannot be read (the engine's own load then says what is wrong). Callers
+    ask ``has_index`` first."""
+    from index.build import current_dir
     from index.catalog import MANIFEST
 
-    if not has_index(s.data_dir):
-        return None
     try:
         return list(json.loads((current_dir(s.data_dir) / MANIFEST).read_text(encoding="utf-8"))["docs"])
     except (OSError, ValueError, KeyError):
@@ -363,14 +367,12 @@ def _answer_json(answer: Any) -> dict[str, Any]:
 
 def _check_docs_early(s: Settings, docs: list[str]) -> None:
     """No index, or --doc ids it lacks: said from the build's manifest, before any model loads."""
-    from index.build import current_dir, has_index
-    from index.catalog import MANIFEST
+    from index.build import has_index
 
     if not has_index(s.data_dir):
         fail(f"{s.data_dir}: no index yet; run `airq ingest` first")
-    try:
-        indexed = list(json.loads((current_dir(s.data_dir) / MANIFEST).read_text(encoding="utf-8"))["docs"])
-    except (OSError, ValueError, KeyError):
+    indexed = _indexed_docs(s)
+    if indexed is None:
         return  # the engine's own load says what is wrong
     unknown = [d for d in docs if d not in indexed]
     if unknown:
