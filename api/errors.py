@@ -115,6 +115,18 @@ def _is_openai(scope: Scope) -> bool:
     return path in OPENAI_PATHS
 
 
+def openai_error(
+    status: int, detail: str, *, code: str | None = None, param: str | None = None
+) -> OpenAIErrorBody:
+    """OpenAI's error body: as a response, or as an event of a stream that had already begun."""
+    detail = safe_text(detail, 2000)
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    if param is None and status < 500 and (m := _PARAM.match(detail)):
+        param = m.group(1)  # "messages: the last message must be the user's" names its field
+        code = code or "invalid_value"
+    return OpenAIErrorBody(error=OpenAIErrorDetail(message=detail, type=kind, param=param, code=code))
+
+
 def error_response(
     scope: Scope,
     status: int,
@@ -130,13 +142,7 @@ def error_response(
     detail = safe_text(detail, 2000)
     openai = _is_openai(scope) if openai is None else openai
     if openai:
-        kind = "server_error" if status >= 500 else "invalid_request_error"
-        if param is None and status < 500 and (m := _PARAM.match(detail)):
-            param = m.group(1)  # "messages: the last message must be the user's" names its field
-            code = code or "invalid_value"
-        body: BaseModel = OpenAIErrorBody(
-            error=OpenAIErrorDetail(message=detail, type=kind, param=param, code=code)
-        )
+        body: BaseModel = openai_error(status, detail, code=code, param=param)
     else:
         body = ErrorBody(detail=detail, errors=errors)
     return JSONResponse(body.model_dump(exclude_none=not openai), status, headers=headers)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.deps import AppState, EngineDep, StateDep
-from api.errors import StrictJSONRoute, error_response, responses
+from api.errors import StrictJSONRoute, error_response, openai_error, responses
 from api.limits import Admit
 from api.routes.ask import chat_reply, check_chat, pieces
 from api.schemas import ChatReply, ChatRequest, OtherMessage, UserMessage
@@ -136,13 +136,8 @@ async def _stream(
         async with admit:
             reply = await chat_reply(state, engine, req)
     except HTTPException as exc:
-        error = {
-            "message": str(exc.detail),
-            "type": "server_error" if exc.status_code >= 500 else "invalid_request_error",
-            "param": None,
-            "code": str(exc.status_code),
-        }
-        yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
+        error = openai_error(exc.status_code, str(exc.detail), code=str(exc.status_code))
+        yield f"data: {error.model_dump_json()}\n\n"
         yield "data: [DONE]\n\n"
         return
     for piece in pieces(reply.answer + _sources(reply)):
