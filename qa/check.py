@@ -287,10 +287,16 @@ def negations(text: str) -> list[tuple[set[str], set[str]]]:
 def polarity_differs(claim: str, source: str) -> str | None:
     """Whether the sentence and the source disagree on what is negated: one negates a word
     the other states plainly, or the sentence negates where the source negates nothing."""
-    said, found = negations(claim), negations(source)
+    return _polarity(negations(claim), set(terms(claim)), source)
+
+
+def _polarity(said: list[tuple[set[str], set[str]]], claim_terms: set[str], source: str) -> str | None:
+    """``polarity_differs`` with the sentence's side read once (a sentence meets a dozen
+    statements)."""
+    found = negations(source)
     if said and not found:
         return "the sentence negates, the source does not"
-    claim_terms, source_terms = set(terms(claim)), set(terms(source))
+    source_terms = set(terms(source))
     in_said = set().union(*(sc for _, sc in said)) if said else set()
     in_found = set().union(*(sc for _, sc in found)) if found else set()
     for first, _ in said:
@@ -366,6 +372,8 @@ class _Claim:
     names: list[tuple[str, ...]]
     actors: set[str]
     members: dict[str, dict[str, str]]
+    negations: list[tuple[set[str], set[str]]]  # what it negates, and each negation's scope
+    all_terms: set[str]  # its content words, the documents' names and generic words included
     modality: int
     docs: tuple[str, ...]
     analysis: Analysis
@@ -413,6 +421,8 @@ class SupportChecker:
             names=_names(unnamed),
             actors={_stem(a.lower()) for a in _ACTORS.findall(unnamed)},
             members=class_members(unnamed),
+            negations=negations(sentence),
+            all_terms=set(terms(sentence)),
             modality=modality(sentence),
             docs=attributed(sentence, self.retriever.analyzer.mentions(sentence)),
             analysis=analysis,
@@ -428,28 +438,27 @@ class SupportChecker:
         pages = self.catalog.pages
         return " ".join(pages[(st.doc, u.page)].text[u.start : u.end] for u in st.units)
 
-    def _context(self, c: Candidate) -> str:
-        """The statement with its neighbours in the passage, its section and its document's
-        names: where a name or number the sentence carries may stand."""
+    def _context(self, c: Candidate, i: int, whole: str) -> str:
+        """The statement (``whole``) with the neighbours of its ``i``-th sentence in the
+        passage, its section and its document's names: where a name or number the sentence
+        carries may stand."""
         chunk = c.chunk
-        i = next(
-            (k for k in range(len(chunk.sentences)) if self.answerer._text(chunk, k, k) == c.sentence), 0
-        )
         around = " ".join(
             self.answerer._text(chunk, j, j) for j in range(max(0, i - 1), min(len(chunk.sentences), i + 2))
         )
-        return " ".join([self._full_text(c.statement), around, chunk.section, self._about[chunk.doc]])
+        return " ".join([whole, around, chunk.section, self._about[chunk.doc]])
 
     # ------------------------------------------------------------------ judging
 
-    def judge(self, claim: _Claim, c: Candidate, similarity: float) -> Evidence:
-        """What the statement lacks of the sentence's specifics, and how much of its content."""
+    def judge(self, claim: _Claim, c: Candidate, similarity: float, i: int) -> Evidence:
+        """What the statement lacks of the sentence's specifics, and how much of its content
+        (``i``: the passage's sentence it was found by)."""
         whole = self._full_text(c.statement)
         # A list's obligation and polarity are its lead's and the item's, not its other items'.
         core = (
             f"{c.sentence} {self.answerer.quote(c.statement).lead}" if c.statement.kind == "list" else whole
         )
-        context = self._context(c)
+        context = self._context(c, i, whole)
         missing: list[str] = []
         missing += [f"number: {n}" for n in sorted(claim.numbers - numbers(context))]
         idents = set(find_identifiers(re.sub(r"(?<=[A-Z]-) (?=\d)", "", context))) | set(c.chunk.identifiers)
@@ -495,12 +504,12 @@ class SupportChecker:
         missing += [f"who: {a}" for a in sorted(claim.actors - said_actors) if said_actors]
         if claim.modality == 3 and modality(core) < 3:
             missing.append(f"obligation: the sentence says {_strong_word(claim.text)}, the source does not")
-        polarity = polarity_differs(claim.text, core)
-        negated_words = set().union(*(first for first, _ in negations(claim.text)))
+        polarity = _polarity(claim.negations, claim.all_terms, core)
+        negated_words = set().union(*(first for first, _ in claim.negations))
         if polarity and negated_words and not negated_words & set(terms(core)):
             # What the sentence negates is not in the statement but may be in the next one
             # ("three categories …; each can occur in the absence of prejudice").
-            polarity = polarity_differs(claim.text, context)
+            polarity = _polarity(claim.negations, claim.all_terms, context)
         if polarity:
             missing.append(f"negation: {polarity}")
         if claim.docs and c.chunk.doc not in claim.docs:
@@ -524,7 +533,7 @@ class SupportChecker:
             allowed = {c.statement for c in among}
         ids = [sentence_id(ch.id, i) for ch in chunks for i in range(len(ch.sentences))]
         vecs = self.retriever.sentence_vectors(ids)
-        best: dict[Statement, tuple[float, Candidate]] = {}
+        best: dict[Statement, tuple[float, Candidate, int]] = {}
         for rank, ch in enumerate(chunks, start=1):
             for i, _s in enumerate(ch.sentences):
                 st = self.answerer._statement_of.get((ch.id, i))
@@ -541,18 +550,18 @@ class SupportChecker:
                         (p for p, cid, j in self.answerer._items_of.get(st, []) if (cid, j) == (ch.id, i)), 0
                     )
                     only = (part,) if part and self.answerer._long(st) else ()
-                    best[st] = (sim, Candidate(ch, st, sim, text, rank=rank, only=only))
+                    best[st] = (sim, Candidate(ch, st, sim, text, rank=rank, only=only), i)
         top = sorted(best.values(), key=lambda x: -x[0])[: CANDIDATES * 2]
-        judged = [self.judge(claim, c, sim) for sim, c in top]
+        judged = [self.judge(claim, c, sim, i) for sim, c, i in top]
         return sorted(judged, key=lambda e: -e.support)[:CANDIDATES]
 
     def run(self, sentence: str, among: Sequence[Candidate] | None = None) -> CheckedSentence:
         claim = self._claim(sentence)
-        judged = self.candidates(claim, among)
         if claim.not_indexed:
             names = ", ".join(self.answerer._short.get(d, d) for d in claim.not_indexed)
             missing = [f"document: {names} is not indexed (add it: airq corpus fetch, then airq ingest)"]
             return CheckedSentence(sentence=sentence, verdict="not_found", citations=[], unmatched=missing)
+        judged = self.candidates(claim, among)
         close = [e for e in judged if e.support >= FOUND]
         if not close:
             return CheckedSentence(sentence=sentence, verdict="not_found", citations=[], unmatched=[])
