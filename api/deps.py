@@ -130,15 +130,21 @@ async def get_engine(state: StateDep) -> Any:
 EngineDep = Annotated[Any, Depends(get_engine)]
 
 
+def unknown_docs(engine: Any, docs: list[str]) -> str | None:
+    """The line naming the ids of ``docs`` the index lacks (for HTTP and MCP alike); None if none."""
+    unknown = engine.retriever.catalog.unknown(docs)
+    if not unknown:
+        return None
+    known = ", ".join(engine.retriever.catalog.doc_ids)
+    return f"docs: unknown document id(s) {', '.join(unknown)}; indexed: {known}"
+
+
 def check_docs(engine: Any, docs: list[str] | None) -> list[str]:
     """Unknown document ids are the caller's mistake: 404 naming them."""
     docs = list(dict.fromkeys(docs or []))
-    unknown = engine.retriever.catalog.unknown(docs)
-    if unknown:
-        known = ", ".join(engine.retriever.catalog.doc_ids)
-        raise HTTPException(
-            404, detail=f"docs: unknown document id(s) {', '.join(unknown)}; indexed: {known}"
-        )
+    problem = unknown_docs(engine, docs)
+    if problem:
+        raise HTTPException(404, detail=problem)
     return docs
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer, exceptions
 
-from corpus.manifest import by_id, load_manifest
+from api.deps import unknown_docs
+from api.routes.documents import listing, page_of
 from corpus.roles import ROLE_IDS
 
 INSTRUCTIONS = (
@@ -42,12 +43,9 @@ def build_mcp(engine_of: Callable[[], Any], lock: threading.Lock) -> MCPServer:
 
     def docs_of(e: Any, docs: list[str] | None) -> list[str]:
         docs = list(dict.fromkeys(docs or []))
-        unknown = e.retriever.catalog.unknown(docs)
-        if unknown:
-            raise ToolError(
-                f"docs: unknown document id(s) {', '.join(unknown)}; indexed: "
-                f"{', '.join(e.retriever.catalog.doc_ids)}"
-            )
+        problem = unknown_docs(e, docs)
+        if problem:
+            raise ToolError(problem)
         return docs
 
     @server.tool()
@@ -98,20 +96,15 @@ def build_mcp(engine_of: Callable[[], Any], lock: threading.Lock) -> MCPServer:
     @server.tool()
     def list_documents() -> list[dict[str, Any]]:
         """Every indexed document, then the known ones this index lacks (indexed: false)."""
-        from api.routes.documents import describe
-
-        e = engine()
-        manifest = by_id(load_manifest())
-        indexed = list(e.retriever.catalog.doc_ids)
-        return [
-            describe(e, d, manifest).model_dump()
-            for d in [*indexed, *(d for d in manifest if d not in indexed)]
-        ]
+        return [d.model_dump() for d in listing(engine())]
 
     @server.tool()
     def get_page(doc: str, page: int) -> dict[str, Any]:
         """A page's cleaned text (physical page, 1-based): the text every quote is verified against."""
-        return _page(engine(), doc, page)
+        try:
+            return page_of(engine(), doc, page, see="list_documents").model_dump()
+        except LookupError as exc:
+            raise ToolError(str(exc)) from exc
 
     @server.tool()
     def check(text: str) -> dict[str, Any]:
@@ -131,19 +124,8 @@ def build_mcp(engine_of: Callable[[], Any], lock: threading.Lock) -> MCPServer:
         if not page.isdigit():
             raise exceptions.ResourceNotFoundError(f"page: {page!r} is not a page number")
         try:
-            return str(_page(engine(), doc, int(page))["text"])
-        except ToolError as exc:
+            return page_of(engine(), doc, int(page), see="list_documents").text
+        except LookupError as exc:
             raise exceptions.ResourceNotFoundError(str(exc)) from exc
 
     return server
-
-
-def _page(e: Any, doc: str, n: int) -> dict[str, Any]:
-    cat = e.retriever.catalog
-    if doc not in cat.doc_ids:
-        raise ToolError(f"doc: {doc!r} is not in the index; see list_documents")
-    p = cat.pages.get((doc, n))
-    if p is None:
-        pages = cat.manifest["docs"][doc].get("pages")
-        raise ToolError(f"page: {doc} has pages 1..{pages}; there is no page {n}")
-    return {"doc": doc, "page": n, "page_label": p.label, "text": p.text}

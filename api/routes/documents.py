@@ -26,11 +26,38 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"], route_class=Stric
 DocId = Annotated[str, PathParam(max_length=200, description="A document id from GET /v1/documents.")]
 
 
-def _known(engine: Any, doc: str) -> dict[str, Any]:
+def _indexed(engine: Any, doc: str, see: str) -> dict[str, Any]:
+    """What the build records of an indexed document, or ``LookupError`` saying it is not one."""
     info: dict[str, Any] | None = engine.retriever.catalog.manifest["docs"].get(doc)
     if info is None:
-        raise HTTPException(404, detail=f"document {doc!r} is not in the index; see GET /v1/documents")
+        raise LookupError(f"document {doc!r} is not in the index; see {see}")
     return info
+
+
+def _known(engine: Any, doc: str) -> dict[str, Any]:
+    try:
+        return _indexed(engine, doc, "GET /v1/documents")
+    except LookupError as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
+
+
+def listing(engine: Any) -> list[DocumentOut]:
+    """Every indexed document, then the manifest's documents that are not indexed here (the
+    API's list and the MCP tool ``list_documents``)."""
+    manifest = by_id(load_manifest())
+    indexed = list(engine.retriever.catalog.doc_ids)
+    others = [d for d in manifest if d not in indexed]
+    return [describe(engine, d, manifest) for d in [*indexed, *others]]
+
+
+def page_of(engine: Any, doc: str, n: int, see: str) -> PageOut:
+    """An indexed page, or ``LookupError`` with the line saying why not (``see``: where the
+    caller lists the documents)."""
+    info = _indexed(engine, doc, see)
+    p = engine.retriever.catalog.pages.get((doc, n))
+    if p is None:
+        raise LookupError(f"{doc} has pages 1..{info.get('pages')}; there is no page {n}")
+    return PageOut(doc=doc, page=n, page_label=p.label, text=p.text)
 
 
 def describe(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> DocumentOut:
@@ -54,10 +81,7 @@ def describe(engine: Any, doc: str, manifest: dict[str, DocumentInfo]) -> Docume
 @router.get("", response_model=list[DocumentOut], responses=responses(503))
 def documents(engine: EngineDep) -> list[DocumentOut]:
     """Every indexed document, then the manifest's documents that are not indexed here."""
-    manifest = by_id(load_manifest())
-    indexed = list(engine.retriever.catalog.doc_ids)
-    others = [d for d in manifest if d not in indexed]
-    return [describe(engine, d, manifest) for d in [*indexed, *others]]
+    return listing(engine)
 
 
 @router.get("/{doc}", response_model=DocumentOut, responses=responses(404, 422, 503))
@@ -71,11 +95,10 @@ def document(doc: DocId, engine: EngineDep) -> DocumentOut:
 @router.get("/{doc}/pages/{n}", response_model=PageOut, responses=responses(404, 422, 503))
 def page(doc: DocId, n: Annotated[int, PathParam(ge=1, le=100_000)], engine: EngineDep) -> PageOut:
     """A page's cleaned text: the text every quote of that page was verified against."""
-    info = _known(engine, doc)
-    p = engine.retriever.catalog.pages.get((doc, n))
-    if p is None:
-        raise HTTPException(404, detail=f"{doc} has pages 1..{info.get('pages')}; there is no page {n}")
-    return PageOut(doc=doc, page=n, page_label=p.label, text=p.text)
+    try:
+        return page_of(engine, doc, n, see="GET /v1/documents")
+    except LookupError as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
 
 
 def inside(path: Path, folder: Path) -> Path | None:
