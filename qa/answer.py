@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +121,7 @@ class Response:
     answer: Answer
     evidence: float  # best candidate statement's score; what abstention compares
     hits: list[Hit]
+    candidates: list[Candidate] = field(default_factory=list)  # the hits' statements, best first
 
 
 @dataclass(frozen=True)
@@ -661,7 +662,7 @@ class Answerer:
         k = k or self.k
         hits = self._retrieve(r, qvec, docs, k, mode, section)
         t2 = time.perf_counter()
-        cands = self.candidates(r, qvec, hits)
+        cands = scored = self.candidates(r, qvec, hits)
         named = [d for d in r.analysis.docs if not docs or d in docs]
         if named and r.form != "comparison":
             # Stay in the document the question names: "what does the Playbook suggest under
@@ -725,7 +726,7 @@ class Answerer:
             form=r.form,
             not_indexed=list(r.not_indexed),
         )
-        return Response(answer, evidence, list(hits))
+        return Response(answer, evidence, list(hits), scored)
 
     # ------------------------------------------------------------------ writing
 

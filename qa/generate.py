@@ -15,13 +15,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from core.text import quote_form
 from core.types import Answer, CheckedSentence, Citation
 from qa.answer import Answerer, Candidate, _distinct
 from qa.check import SupportChecker, split_sentences
-from qa.question import read
 
 STATEMENTS = 8  # numbered statements the model is given
 MAX_TOKENS = 600
@@ -69,16 +67,12 @@ class Generator:
         self.timeout = timeout
         self.client = OpenAI(base_url=url, api_key=api_key or "unused", timeout=timeout, max_retries=0)
 
-    def statements(
-        self, question: str, role: str | None, hits: Sequence[Any]
-    ) -> list[tuple[Citation, Candidate]]:
-        """The best statements of the retrieved passages, quoted and verified, numbered."""
-        a = self.answerer
-        r = read(question, a.taxonomy, a.retriever.analyzer, a.vocab, role)
-        cands = _distinct(a.candidates(r, a.retriever.embed_query(question), hits), STATEMENTS)
+    def statements(self, scored: Sequence[Candidate]) -> list[tuple[Citation, Candidate]]:
+        """The best statements of the retrieved passages (``scored``, as the extractive answer
+        scored them), quoted and verified, numbered."""
         out: list[tuple[Citation, Candidate]] = []
-        for c in cands:
-            cite, _ = a.citation(len(out) + 1, c)
+        for c in _distinct(scored, STATEMENTS):
+            cite, _ = self.answerer.citation(len(out) + 1, c)
             if cite.verified:
                 out.append((cite, c))
         return out
@@ -160,7 +154,7 @@ class Generator:
         base = resp.answer
         if base.abstained or base.not_indexed:
             return base  # nothing to write from: the extractive abstention says why
-        numbered = self.statements(question, base.role, resp.hits)
+        numbered = self.statements(resp.candidates)
         if not numbered:
             return base
         try:
