@@ -66,9 +66,6 @@ def local_manifest_path(corpus_dir: Path | None = None) -> Path:
 
 def load_local(path: Path) -> list[DocumentInfo]:
     """The user's added documents (none when the file does not exist)."""
-    if not path.is_file():
-        return []
-    _, raw = read_toml(path, "the added documents", ManifestError)
     return [
         DocumentInfo(
             id=e.id,
@@ -81,7 +78,7 @@ def load_local(path: Path) -> list[DocumentInfo]:
             pages=e.pages,
             aliases=tuple(e.aliases),
         )
-        for e in entries(raw, "document", _LocalEntry, path, ManifestError, label="document")
+        for e in _local_entries(path)
     ]
 
 
