@@ -333,6 +333,12 @@ def _engine() -> Any:
     return engine
 
 
+def _place(c: Any) -> str:
+    """A citation's document and page as the CLI prints it: the printed page, then the PDF's."""
+    label = f"p. {c.page_label}" if c.page_label else f"PDF p. {c.page}"
+    return f"{c.title} — {label} (PDF page {c.page})"
+
+
 def _print_answer(a: Any) -> None:
     style = "yellow" if a.abstained else "bold"
     if a.role_note:
@@ -350,8 +356,7 @@ def _print_answer(a: Any) -> None:
     if a.citations:
         out.print()
     for c in a.citations:
-        label = f"p. {c.page_label}" if c.page_label else f"PDF p. {c.page}"
-        out.print(f"[bold cyan][{c.n}][/] {c.title} — {label} (PDF page {c.page})", highlight=False)
+        out.print(f"[bold cyan][{c.n}][/] {_place(c)}", highlight=False)
         if c.section:
             out.print(f"    § {c.section}", style="dim", highlight=False)
         out.print(f"    “{c.quote}”", highlight=False)
@@ -555,8 +560,7 @@ def check(
     for n, r in enumerate(report.sentences, start=1):
         out.print(f"{n}. {marks[r.verdict]}  {r.sentence}", highlight=False)
         for c in r.citations:
-            label = f"p. {c.page_label}" if c.page_label else f"PDF p. {c.page}"
-            out.print(f"     {c.title} — {label} (PDF page {c.page})", style="cyan", highlight=False)
+            out.print(f"     {_place(c)}", style="cyan", highlight=False)
             out.print(f"     “{c.quote}”", highlight=False)
         for u in r.unmatched:
             out.print(f"     not in the source: {u}", style="yellow", highlight=False)
