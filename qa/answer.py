@@ -807,9 +807,11 @@ class Answerer:
             )
             if not shown:
                 return head
+            # A passage that restates another shares its line (its marker is there): no line of its own.
+            nearest = [(c, self._shown(c, q, also=also)) for _, c, q in shown]
             return "\n".join(
                 [head, "Passages from other, indexed documents (they may be related):"]
-                + [f"- {self._short.get(c.doc, c.doc)}: {self._shown(c, q, also=also)}" for _, c, q in shown]
+                + [f"- {self._short.get(c.doc, c.doc)}: {text}" for c, text in nearest if text]
             )
         if abstained:
             return (

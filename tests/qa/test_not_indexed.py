@@ -8,6 +8,7 @@ a small synthetic document under another id.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,19 @@ def test_indexed_framework_answers_from_itself(tmp_path: Path) -> None:
 def test_ways_of_naming_the_absent_framework(tmp_path: Path, question: str) -> None:
     a = _engine(tmp_path, with_dhs=False).run(question)
     assert a.not_indexed == ["dhs-ai-roles-framework"] and a.abstained
+
+
+def test_a_restated_passage_shares_its_line_and_leaves_no_empty_one(tmp_path: Path) -> None:
+    """The same sentence in two documents is one line with both markers, never a second line
+    that names a document and quotes nothing."""
+    sources = [
+        Source(doc, "Synthetic stand-in", make_pdf(tmp_path / f"{doc}.pdf", OTHER))
+        for doc in ("nist-ai-100-1", "nist-ai-rmf-playbook")
+    ]
+    assert not ingest(sources, tmp_path / "data", HashEmbedder()).failures
+    answerer = Answerer(Retriever(tmp_path / "data", HashEmbedder()), policy=AbstainPolicy(float("-inf")))
+    a = answerer.run(QUESTION)
+    assert a.not_indexed == ["dhs-ai-roles-framework"] and len(a.citations) >= 2
+    lines = a.answer.split("\n")[2:]
+    assert lines and all(line.split(": ", 1)[1].strip() for line in lines), lines
+    assert any(re.search(r"\[\d+\]\[\d+\]$", line) for line in lines), lines
